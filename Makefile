@@ -1,0 +1,86 @@
+# cinch: plain make, because the project is one binary, a test payload and a
+# few scripts; make is on every Debian machine and needs no configure step.
+
+CC ?= gcc
+PKGS := json-c libseccomp
+OPT ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CPPFLAGS += -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
+CFLAGS += -std=gnu11 $(OPT) $(WARN) -fno-strict-aliasing
+LIBS := $(shell pkg-config --libs $(PKGS))
+PYTHON ?= /usr/bin/python3
+
+SRCS := $(shell find src -name '*.c' | sort)
+OBJS := $(SRCS:src/%.c=build/obj/%.o)
+LIB_OBJS := $(filter-out build/obj/main.o,$(OBJS))
+ASAN_OBJS := $(LIB_OBJS:build/obj/%=build/asan/%)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
+UNIT_ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit-asan/%)
+
+all: build/cinch build/payload
+
+build/cinch: $(OBJS)
+	$(CC) -static -o $@ $^ $(LIBS) -lpthread
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP -c -o $@ $<
+
+build/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LIBS)
+
+build/unit-asan/%: tests/unit/%.c $(ASAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 -Itests/unit -fsanitize=address,undefined -fno-omit-frame-pointer -o $@ $< $(ASAN_OBJS) $(LIBS)
+
+# The test payload: one static multi-call binary put into every test rootfs.
+build/payload: tests/payload/payload.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $< -lpthread
+
+# The built-in default image, made from Debian's busybox-static.
+build/images/busybox/.done: scripts/mkimage.sh
+	scripts/mkimage.sh build/images/busybox
+	@touch $@
+
+image: build/images/busybox/.done
+
+unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)
+	@set -e; for t in $(UNIT_BINS) $(UNIT_ASAN_BINS); do echo "== $$t"; UBSAN_OPTIONS=halt_on_error=1 $$t; done
+
+integration: build/cinch build/payload image
+	CINCH=$(CURDIR)/build/cinch $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
+
+check-v2: build/cinch build/payload
+	tests/vm/run-v2.sh
+
+check-engines: build/cinch build/payload image
+	CINCH=$(CURDIR)/build/cinch $(PYTHON) -m pytest -q tests/engines $(PYTEST_ARGS)
+
+check: all
+	scripts/install-deps.sh
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) check-v2
+	$(MAKE) check-engines
+
+demo: build/cinch build/payload image
+	scripts/demo.sh
+
+bench: build/cinch build/payload image
+	bench/run.sh
+
+format:
+	clang-format -i $(SRCS) $(shell find src -name '*.h')
+
+clean:
+	rm -rf build
+
+.PHONY: all unit integration check check-v2 check-engines demo bench format clean image
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
