@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "frontend/frontend.h"
 #include "util/log.h"
 
 #ifndef CINCH_VERSION
@@ -84,6 +85,19 @@ int main(int argc, char **argv)
     return 1;
   }
   const char *name = argv[optind];
+  int sub_argc = argc - optind;
+  char **sub_argv = argv + optind;
+
+  if (frontend_wants(sub_argc, sub_argv)) {
+    optind = 1;
+    int r = frontend_main(&g, sub_argc, sub_argv, &err);
+    if (r < 0) {
+      cn_log_init(g.log, g.log_format && strcmp(g.log_format, "json") == 0, g.debug);
+      cn_log(CN_LOG_ERROR, "%s", err ? err->msg : "unknown error");
+      return 125;
+    }
+    return r;
+  }
   const struct command *cmd = NULL;
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (strcmp(commands[i].name, name) == 0)
@@ -94,8 +108,6 @@ int main(int argc, char **argv)
   }
 
   /* The command parses from its own name on, with optind reset. */
-  int sub_argc = argc - optind;
-  char **sub_argv = argv + optind;
   optind = 1;
   int r = cmd->fn(&g, sub_argc, sub_argv, &err);
   if (r < 0) {

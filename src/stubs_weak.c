@@ -6,6 +6,7 @@
 #include "cgroup/cgroup.h"
 #include "cli/cli.h"
 #include "container/container.h"
+#include "frontend/frontend.h"
 #include "sandbox/sandbox.h"
 #include "spec/spec.h"
 
@@ -35,3 +36,18 @@ CMD(events)
 CMD(list)
 CMD(spec)
 CMD(features)
+
+W bool frontend_wants(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+  return false;
+}
+
+W int frontend_main(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
+{
+  (void)g;
+  (void)argc;
+  (void)argv;
+  return NI("frontend");
+}

@@ -16,6 +16,9 @@
    arch names, mount options, a missing rootfs.  Errors name the field. */
 int sandbox_validate(const struct spec *spec, const char *rootfs, cn_error_t *err);
 
+/* The mount options sandbox/ understands (for `features`), NULL-terminated. */
+const char *const *sandbox_mount_option_names(void);
+
 /* The CLONE_NEW* flags clone3 must carry for spec's new namespaces. */
 unsigned long sandbox_clone_flags(const struct spec *spec);
 
