@@ -18,7 +18,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 UNIT_ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit-asan/%)
 
-all: build/cinch build/payload
+all: build/cinch build/payload build/test-rootfs/.done
 
 build/cinch: $(OBJS)
 	$(CC) -static -o $@ $^ $(LIBS) -lpthread
@@ -51,10 +51,16 @@ build/images/busybox/.done: scripts/mkimage.sh
 
 image: build/images/busybox/.done
 
+# The rootfs integration tests share (read-only): the image plus /bin/payload and
+# a link per payload command. Tests only read it, so they can run on a read-only tree.
+build/test-rootfs/.done: scripts/mkimage.sh build/payload
+	scripts/mkimage.sh --payload build/payload build/test-rootfs
+	@touch $@
+
 unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)
 	@set -e; for t in $(UNIT_BINS) $(UNIT_ASAN_BINS); do echo "== $$t"; UBSAN_OPTIONS=halt_on_error=1 $$t; done
 
-integration: build/cinch build/payload image
+integration: build/cinch build/payload image build/test-rootfs/.done
 	CINCH=$(CURDIR)/build/cinch $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 check-v2: build/cinch build/payload

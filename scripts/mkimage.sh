@@ -16,7 +16,8 @@ if [ "${1:-}" = --payload ]; then
 fi
 [ $# -eq 1 ] || { echo "usage: $0 [--payload BIN] DIR" >&2; exit 2; }
 dir=$1
-busybox=${BUSYBOX:-/bin/busybox}
+busybox=$(realpath "${BUSYBOX:-/bin/busybox}")
+[ -z "$payload" ] || payload=$(realpath "$payload")
 [ -x "$busybox" ] || { echo "$0: $busybox not found (apt-get install busybox-static)" >&2; exit 1; }
 # A dynamically linked busybox would not run inside an image with no libc.
 if file -L "$busybox" 2>/dev/null | grep -q 'dynamically linked'; then
