@@ -38,9 +38,14 @@ struct container_create_opts {
   const char *root;
   const char *id;
   const char *bundle;
-  struct spec *spec;      /* NULL: read bundle/config.json. Ownership stays with the caller. */
-  const char *pid_file;   /* NULL: none */
-  const char *console_socket;
+  /* The config as JSON text (the front end's); NULL: read bundle/config.json.
+     Either way it is parsed here, so every container passes the same checks. */
+  const char *spec_json;
+  const char *pid_file;       /* NULL: none */
+  const char *console_socket; /* a path, as runc's --console-socket */
+  bool has_console_fd;        /* or an already connected socket (foreground run with a tty) */
+  int console_fd;
+  bool no_cgroup;             /* --cgroup-manager disabled */
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;

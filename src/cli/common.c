@@ -1,0 +1,46 @@
+/* Helpers shared by the OCI commands. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/common.h"
+
+int cli_parse_signal(const char *s, int *sig, cn_error_t *err)
+{
+  char *end;
+  long n = strtol(s, &end, 10);
+  if (*s && *end == '\0') {
+    if (n <= 0 || n >= NSIG)
+      return cn_error_set(err, EINVAL, "invalid signal \"%s\"", s);
+    *sig = (int)n;
+    return 0;
+  }
+  const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+  for (int i = 1; i < SIGRTMIN; i++) {
+    const char *abbrev = sigabbrev_np(i);
+    if (abbrev && strcasecmp(abbrev, name) == 0) {
+      *sig = i;
+      return 0;
+    }
+  }
+  if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
+    bool max = strncasecmp(name, "RTMAX", 5) == 0;
+    long off = name[5] ? strtol(name + 5, &end, 10) : 0;
+    int v = max ? SIGRTMAX + (int)off : SIGRTMIN + (int)off;
+    if ((name[5] == '\0' || *end == '\0') && v >= SIGRTMIN && v <= SIGRTMAX) {
+      *sig = v;
+      return 0;
+    }
+  }
+  return cn_error_set(err, EINVAL, "invalid signal \"%s\"", s);
+}
+
+int cli_need_args(int argc, int optind_, int want, const char *usage, cn_error_t *err)
+{
+  if (argc - optind_ < want)
+    return cn_error_set(err, EINVAL, "\"%s\" requires %d argument%s", usage, want,
+                        want == 1 ? "" : "s");
+  return 0;
+}

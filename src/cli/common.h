@@ -1,0 +1,17 @@
+#ifndef CINCH_CLI_COMMON_H
+#define CINCH_CLI_COMMON_H
+
+#include "cli/cli.h"
+#include "container/container.h"
+
+/* "KILL", "SIGKILL", "9", "RTMIN+1" -> signal number. */
+int cli_parse_signal(const char *s, int *sig, cn_error_t *err);
+/* Fails with "usage requires N arguments" unless argc - optind >= want. */
+int cli_need_args(int argc, int optind_, int want, const char *usage, cn_error_t *err);
+
+/* create and run share these. */
+extern const struct option cli_create_options[];
+int cli_create_option(int c, struct container_create_opts *o, cn_error_t *err);
+void cli_create_globals(const struct cli_globals *g, struct container_create_opts *o);
+
+#endif

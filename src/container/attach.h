@@ -1,0 +1,15 @@
+/* Being the foreground of a container: used by `run` and the front end. */
+#ifndef CINCH_ATTACH_H
+#define CINCH_ATTACH_H
+
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* Receives the pty master the init sends over a console socket. */
+int console_recv_master(int sock, int *master, cn_error_t *err);
+/* Forwards signals to pid (our child) and, when master >= 0, proxies the
+   terminal; returns the exit status (code, or 128+signal). */
+int container_attach(pid_t pid, int master, cn_error_t *err);
+
+#endif
