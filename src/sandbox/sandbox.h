@@ -22,11 +22,17 @@ const char *const *sandbox_mount_option_names(void);
 /* The CLONE_NEW* flags clone3 must carry for spec's new namespaces. */
 unsigned long sandbox_clone_flags(const struct spec *spec);
 
+/* Runtime side, just before clone3: joins a pid namespace given by path and
+   makes (with linux.timeOffsets) or joins the time namespace.  Both only
+   affect children of the caller, hence the runtime does it. */
+int sandbox_prepare_parent(const struct spec *spec, cn_error_t *err);
+
 /* Runtime side, after clone3: writes uid_map/gid_map (and setgroups) of pid. */
 int sandbox_write_id_maps(pid_t pid, const struct spec *spec, cn_error_t *err);
 
 struct sandbox_init {
   const struct spec *spec;
+  const char *id;        /* container id: names the session keyring, state for startContainer hooks */
   const char *bundle;    /* absolute */
   const char *rootfs;    /* absolute */
   int sync_fd;           /* util/sync.h protocol with the runtime */
