@@ -7,7 +7,7 @@ OPT ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
 CFLAGS += -std=gnu11 $(OPT) $(WARN) -fno-strict-aliasing
-LIBS := $(shell pkg-config --libs $(PKGS))
+LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 PYTHON ?= /usr/bin/python3
 
 SRCS := $(shell find src -name '*.c' | sort)
