@@ -28,8 +28,6 @@ CMD(pause)
 CMD(resume)
 CMD(update)
 CMD(events)
-CMD(spec)
-CMD(features)
 
 W bool frontend_wants(int argc, char **argv)
 {

@@ -360,10 +360,33 @@ void spec_resources_clear(struct spec_resources *r);
 
 /* Name tables shared by the parser, the front end and features. */
 const char *spec_ns_name(enum spec_ns_type t); /* "pid", "network", ... */
+int spec_ns_from_name(const char *name);       /* "pid" -> SPEC_NS_PID, -1 unknown */
+#define SPEC_CAP_LAST 40                       /* CAP_CHECKPOINT_RESTORE */
 int spec_cap_from_name(const char *name);      /* "CAP_KILL" -> 5, -1 unknown */
 const char *spec_cap_name(int cap);
 int spec_rlimit_from_name(const char *name); /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
 const char *spec_rlimit_name(int type);
+
+/* The seccomp vocabulary of the OCI config, NULL-name terminated, in the
+   order features lists it.  value: actions are libseccomp's SCMP_ACT_* with a
+   zero datum (OR in errnoRet), operators enum scmp_compare, archs
+   SCMP_ARCH_*, flags the kernel's SECCOMP_FILTER_FLAG_* bits. */
+struct spec_name_value {
+  const char *name;
+  uint64_t value;
+};
+extern const struct spec_name_value spec_seccomp_actions[];
+extern const struct spec_name_value spec_seccomp_operators[];
+extern const struct spec_name_value spec_seccomp_archs[];
+extern const struct spec_name_value spec_seccomp_flags[];
+/* The entry named `name`, or NULL. */
+const struct spec_name_value *spec_name_lookup(const struct spec_name_value *table,
+                                               const char *name);
+
+/* Whether this host has the LSM enabled (the parser refuses profiles and
+   labels either way; `features` reports these). */
+bool spec_host_has_apparmor(void);
+bool spec_host_has_selinux(void);
 
 /* The default config.json of `cinch spec` (runc's defaults), as JSON text. */
 char *spec_default_json(bool rootless);
