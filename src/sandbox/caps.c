@@ -55,8 +55,13 @@ int caps_apply(const struct spec_caps *c, cn_error_t *err)
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return cn_error_errno(err, errno, "process.capabilities.ambient: clear");
   int last = caps_last_cap();
+  /* The kernel admits an ambient cap only when it is also permitted and
+     inheritable; like runc, a cap that fails that rule is left out rather
+     than failing the container (runc's default spec lists ambient caps
+     without inheritable ones). */
   for (int cap = 0; cap <= last; cap++)
-    if ((c->ambient & (1ULL << cap)) &&
+    if ((c->ambient & (1ULL << cap)) && (c->inheritable & (1ULL << cap)) &&
+        (c->permitted & (1ULL << cap)) &&
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
       return cn_error_errno(err, errno, "process.capabilities.ambient: raise %s",
                             spec_cap_name(cap));

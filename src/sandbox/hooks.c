@@ -80,12 +80,12 @@ static int run_hook(const struct spec_hook *h, const char *state, size_t idx, cn
   return 0;
 }
 
-int hooks_start_container(const struct sandbox_init *ctx, cn_error_t *err)
+int hooks_start_container(const struct sandbox_init *ctx, const char *given, cn_error_t *err)
 {
   const struct spec_hook_list *l = &ctx->spec->hooks[SPEC_HOOK_START_CONTAINER];
   if (l->n == 0)
     return 0;
-  _cleanup_free_ char *state = state_json(ctx);
+  _cleanup_free_ char *state = given && *given ? xstrdup(given) : state_json(ctx);
   for (size_t i = 0; i < l->n; i++)
     if (run_hook(&l->v[i], state, i, err) < 0)
       return -1;

@@ -85,7 +85,11 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
 
   if (sync_send(fd, SYNC_CREATE_HOOKS, NULL, &err) < 0)
     _exit(1);
-  wait_continue(fd, &err);
+  /* This CONTINUE carries the state JSON for the startContainer hooks. */
+  enum sync_msg type;
+  _cleanup_free_ char *state = NULL;
+  if (sync_recv(fd, &type, &state, &err) < 0 || type != SYNC_CONTINUE)
+    _exit(1);
 
   if (rootfs_pivot(&r, ctx->no_pivot, &err) < 0 || rootfs_environment(spec, &err) < 0)
     sandbox_fail(fd, &err);
@@ -111,7 +115,7 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
   if (sync_send(fd, SYNC_READY, NULL, &err) < 0)
     _exit(1);
   wait_start(ctx->start_fd, fd, &err);
-  if (hooks_start_container(ctx, &err) < 0)
+  if (hooks_start_container(ctx, state, &err) < 0)
     sandbox_fail(fd, &err);
   process_exec(&pc, &err);
   sandbox_fail(fd, &err);

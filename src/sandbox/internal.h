@@ -112,7 +112,8 @@ int process_exec(struct process_ctx *pc, cn_error_t *err);
 int close_other_fds(int preserve_fds, int keep1, int keep2, cn_error_t *err);
 
 /* ---- hooks.c ---- */
-int hooks_start_container(const struct sandbox_init *ctx, cn_error_t *err);
+/* state: the JSON the runtime sent; NULL or "" to build one here. */
+int hooks_start_container(const struct sandbox_init *ctx, const char *state, cn_error_t *err);
 
 /* ---- errors ---- */
 _Noreturn void sandbox_fail(int sync_fd, cn_error_t *err);
