@@ -47,18 +47,19 @@ static int set_limit(const char *dir, int64_t limit, cn_error_t *err)
 
 /* memory.memsw.limit_in_bytes (memory+swap) must never fall below
    memory.limit_in_bytes, so the order of the two writes depends on whether
-   the new pair grows or shrinks. */
+   the pair grows or shrinks. */
 int cg_v1_memory(const char *dir, const struct spec_memory *m, bool update, cn_error_t *err)
 {
   (void)update;
   bool limit = m->has_limit && m->limit != 0;
   bool swap = m->has_swap && m->swap != 0;
   if (swap) {
+    /* The new memsw may only go first when it is not below the current
+       memory limit (a fresh cgroup's limit is "unlimited"). */
     uint64_t cur = UINT64_MAX;
     _cleanup_error_ cn_error_t e2 = NULL;
-    cg_read_u64(dir, "memory.memsw.limit_in_bytes", &cur, &e2);
-    bool memsw_first
-        = m->swap == -1 || cur >= (UINT64_MAX >> 2) || cur == UINT64_MAX || (uint64_t)m->swap > cur;
+    cg_read_u64(dir, "memory.limit_in_bytes", &cur, &e2);
+    bool memsw_first = m->swap == -1 || cur < (uint64_t)m->swap;
     if (memsw_first) {
       if (wnum(dir, "memory.memsw.limit_in_bytes", m->swap, err) < 0)
         return cn_error_wrap(err, KEY "memory.swap");
