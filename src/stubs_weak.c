@@ -22,11 +22,7 @@
     (void)argv;                                                                                    \
     return NI(#name);                                                                              \
   }
-CMD(exec)
 CMD(ps)
-CMD(pause)
-CMD(resume)
-CMD(update)
 CMD(events)
 
 W bool frontend_wants(int argc, char **argv)
