@@ -128,20 +128,22 @@ static struct json_object *memory_stats(const struct cgroup *cg)
     _cleanup_free_ char *ev = rds(d, "memory.events");
     uint64_t cur = rd(d, "memory.current"), swap = rd(d, "memory.swap.current");
     add_u64(m, "cache", cg_keyed(st, "file"));
-    json_object_object_add(m, "usage", entry(rd_limit(d, "memory.max"), cur,
-                                             rd(d, "memory.peak"), cg_keyed(ev, "max")));
+    json_object_object_add(
+        m, "usage",
+        entry(rd_limit(d, "memory.max"), cur, rd(d, "memory.peak"), cg_keyed(ev, "max")));
     uint64_t sl = rd_limit(d, "memory.swap.max"), ml = rd_limit(d, "memory.max");
     uint64_t both = (sl == UINT64_MAX || ml == UINT64_MAX) ? UINT64_MAX : sl + ml;
-    json_object_object_add(m, "swap", entry(both, cur + swap, rd(d, "memory.swap.peak") + 0,
-                                            cg_keyed(ev, "max")));
+    json_object_object_add(
+        m, "swap", entry(both, cur + swap, rd(d, "memory.swap.peak") + 0, cg_keyed(ev, "max")));
     json_object_object_add(m, "raw", raw_stat(st));
   } else if (w == CG_IN_V1) {
     const char *d = cg->v1[CG_MEMORY];
     _cleanup_free_ char *st = rds(d, "memory.stat");
     add_u64(m, "cache", cg_keyed(st, "cache"));
     json_object_object_add(m, "usage",
-                           entry(rd_limit(d, "memory.limit_in_bytes"), rd(d, "memory.usage_in_bytes"),
-                                 rd(d, "memory.max_usage_in_bytes"), rd(d, "memory.failcnt")));
+                           entry(rd_limit(d, "memory.limit_in_bytes"),
+                                 rd(d, "memory.usage_in_bytes"), rd(d, "memory.max_usage_in_bytes"),
+                                 rd(d, "memory.failcnt")));
     json_object_object_add(
         m, "swap",
         entry(rd_limit(d, "memory.memsw.limit_in_bytes"), rd(d, "memory.memsw.usage_in_bytes"),
@@ -212,10 +214,10 @@ static void blk_v2(const char *text, struct json_object *bytes, struct json_obje
     static const struct {
       const char *key, *op;
       bool bytes;
-    } keys[] = {{"rbytes=", "Read", true},
-                {"wbytes=", "Write", true},
-                {"rios=", "Read", false},
-                {"wios=", "Write", false}};
+    } keys[] = { { "rbytes=", "Read", true },
+                 { "wbytes=", "Write", true },
+                 { "rios=", "Read", false },
+                 { "wios=", "Write", false } };
     for (size_t i = 0; i < 4; i++) {
       char *p = strstr(l, keys[i].key);
       if (p)
