@@ -641,7 +641,9 @@ static int cmd_sleep_forever(int argc, char **argv)
 }
 
 /* ---- sigcatch: prints "ready", then "got SIGNAME" for the first signal and exits 0.
- * A pid 1 ignores signals it has no handler for, so forwarding tests need one. */
+ * A pid 1 ignores signals it has no handler for, so forwarding tests need one.
+ * Signals ignored by default stay ignored: Go runtimes (runc) forward their own
+ * SIGURG preemption signals, and terminals send SIGWINCH. */
 
 static void on_signal(int sig)
 {
@@ -657,7 +659,7 @@ static int cmd_sigcatch(int argc, char **argv)
   (void)argc, (void)argv;
   struct sigaction sa = { .sa_handler = on_signal };
   for (int s = 1; s < SIGRTMIN; s++)
-    if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD)
+    if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD && s != SIGURG && s != SIGWINCH)
       sigaction(s, &sa, NULL);
   printf("ready\n");
   fflush(stdout);
