@@ -22,8 +22,6 @@
     (void)argv;                                                                                    \
     return NI(#name);                                                                              \
   }
-CMD(ps)
-CMD(events)
 
 W bool frontend_wants(int argc, char **argv)
 {
