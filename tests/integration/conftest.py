@@ -103,14 +103,14 @@ class Runtime:
                 self._tracker.ids.add(a)
         return [self.bin] + (["--root", self.root] if root else []) + args
 
-    def run(self, *args, check=True, timeout=60, input=None, root=True, env=None):
+    def run(self, *args, check=True, timeout=60, input=None, root=True, env=None, cwd=None):
         """Runs to completion; stdout/stderr captured as text. With check=True a
         non-zero exit raises with both outputs in the message."""
         argv = self.cmd(*args, root=root)
         # Files, not pipes: a created or detached container inherits our stdout and
         # stderr and would hold a pipe open long after the runtime exited.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env,
+            proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd,
                                     stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL)
             try:
                 if input is not None:
