@@ -4,7 +4,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential pkg-config libjson-c-dev libseccomp-dev busybox-static
-      python3-pytest runc strace e2fsprogs util-linux iproute2 procps)
+      python3-pytest python3-pytest-timeout runc strace e2fsprogs util-linux iproute2 procps)
 for a in "$@"; do
   case "$a" in
     --vm) pkgs+=(qemu-system-x86 cpio) ;;
