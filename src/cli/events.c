@@ -159,8 +159,10 @@ int cli_events(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       char buf[4096];
       while (read(oomfd, buf, sizeof buf) > 0)
         ;
-      report_ooms(ct, &seen);
     }
+    /* The v1 eventfd fires when the OOM starts, before the kill is counted:
+       the counter is checked on every turn, not only on a wake. */
+    report_ooms(ct, &seen);
     if (gone(ct)) {
       report_ooms(ct, &seen);
       return 0;
