@@ -298,24 +298,33 @@ def _teardown_runtime(rt, tracker):
     problems = []
     tracker.ids.update(rt.ids())
     for cid in rt.ids():
-        # Remember the init so a runtime that loses track of it is caught.
-        st = rt.run("state", cid, check=False, timeout=30)
-        if st.returncode == 0:
-            try:
-                pid = json.loads(st.stdout).get("pid") or 0
-            except ValueError:
-                pid = 0
-            stat = helpers.proc_stat(pid) if pid > 0 else None
-            if stat:
-                tracker.pids[pid] = stat[1]
-        d = rt.run("delete", "--force", cid, check=False, timeout=30)
-        if d.returncode != 0:
-            problems.append(f"delete --force {cid} exited {d.returncode}: {d.stderr.strip()}")
+        try:
+            _force_delete(rt, tracker, cid, problems)
+        except RuntimeFailed as e:  # a hung runtime: report, then check what is left
+            problems.append(str(e))
     rt._stop_popens()
     left = rt.ids()
     if left:
         problems.append(f"state entries left in {rt.root}: {left}")
     return problems
+
+
+def _force_delete(rt, tracker, cid, problems):
+    # Remember the init so a runtime that loses track of it is caught.
+    st = rt.run("state", cid, check=False, timeout=30)
+    if st.returncode == 0:
+        try:
+            state = json.loads(st.stdout)
+        except ValueError:
+            state = {}
+        # A stopped container's pid may belong to someone else by now.
+        pid = state.get("pid") or 0 if state.get("status") != "stopped" else 0
+        stat = helpers.proc_stat(pid) if pid > 0 else None
+        if stat:
+            tracker.pids[pid] = stat[1]
+    d = rt.run("delete", "--force", cid, check=False, timeout=30)
+    if d.returncode != 0:
+        problems.append(f"delete --force {cid} exited {d.returncode}: {d.stderr.strip()}")
 
 
 @pytest.fixture
