@@ -41,7 +41,7 @@ static int access_bits(const char *a)
 /* Registers: r3 device type, r4 requested access, r5 major, r6 minor. */
 size_t cg_devices_bpf_build(const struct spec_device_rule *rules, size_t n, void **out)
 {
-  struct bpf_insn *p = xcalloc(8 + n * 10, sizeof *p);
+  struct bpf_insn *p = xcalloc(9 + n * 10, sizeof *p);
   size_t k = 0;
   p[k++] = LDX_W(BPF_REG_2, BPF_REG_1, 0);
   p[k++] = MOV_X(BPF_REG_3, BPF_REG_2);
@@ -81,6 +81,12 @@ size_t cg_devices_bpf_build(const struct spec_device_rule *rules, size_t n, void
     for (size_t j = 0; j < nj; j++)
       p[jumps[j]].off = (int16_t)(k - jumps[j] - 1);
     (void)start;
+    /* A rule that matches everything ends the program: the verifier
+       refuses unreachable code after it. */
+    if (nj == 0) {
+      *out = p;
+      return k;
+    }
   }
   p[k++] = MOV_K(BPF_REG_0, 0);
   p[k++] = EXIT();
