@@ -290,6 +290,9 @@ class Sandbox:
             f.write(LOGWRAP.replace("@LOG@", self.log).replace("@SPECS@", self.specs).replace("@REAL@", runtime))
         os.chmod(self.wrapper, 0o755)
         self.daemons = []  # (name, Popen, logpath)
+        # cgroup dirs under the parent that belong to the engine, not to a container
+        # (podman puts conmon in <parent>/conmon and never removes it)
+        self.engine_cgroups = set()
         self.host_links = self._links()
         self.holder = subprocess.Popen(
             ["unshare", "--mount", "--net", "--propagation", "private", "sh", "-c",
@@ -306,6 +309,10 @@ class Sandbox:
             "HOME": self.dir, "TMPDIR": "/tmp", "LANG": "C.UTF-8",
             "DOCKER_CONFIG": f"{self.dir}/docker-cli",
         }
+        # docker and podman both read $DOCKER_CONFIG/config.json (podman for auth)
+        os.makedirs(self.env["DOCKER_CONFIG"])
+        with open(f"{self.env['DOCKER_CONFIG']}/config.json", "w") as f:
+            f.write("{}\n")
 
     # -- running things in the namespaces
 
@@ -508,6 +515,7 @@ class Sandbox:
             for p in pids:
                 _kill(p)
             wait_for(lambda: not self.cgroup_leftovers()[1], 10)
+        dirs = [d for d in dirs if os.path.basename(d) not in self.engine_cgroups]
         if dirs:
             problems.append("cgroup directories left: " + ", ".join(sorted(dirs)[:12]))
         for root in cgroup_roots():
@@ -532,7 +540,7 @@ class Sandbox:
 
 def _subcommand(argv):
     skip = False
-    for a in argv[1:]:
+    for a in argv:
         if skip:
             skip = False
             continue

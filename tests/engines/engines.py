@@ -94,7 +94,6 @@ class Docker:
         ctd = start_containerd(sb, "docker-containerd")
         d = f"{sb.dir}/docker"
         os.makedirs(f"{d}", exist_ok=True)
-        os.makedirs(sb.env["DOCKER_CONFIG"], exist_ok=True)
         self.sock = f"{d}/docker.sock"
         conf = {
             "data-root": f"{d}/root",
@@ -171,6 +170,7 @@ volume_path = "{d}/volumes"
         sb.env.update(CONTAINERS_CONF=f"{d}/containers.conf", CONTAINERS_STORAGE_CONF=f"{d}/storage.conf",
                       CONTAINERS_REGISTRIES_CONF=f"{d}/registries.conf")
         self.cgparent = f"/{sb.tag}"
+        sb.engine_cgroups.add("conmon")
         p = self.podman("info", "--format", "{{.Host.CgroupManager}} {{.Host.CgroupsVersion}}", check=False)
         if p.returncode != 0:
             pytest.skip(f"podman cannot run here: {p.stderr.strip()[-500:]}")

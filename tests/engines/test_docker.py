@@ -174,6 +174,8 @@ def test_kill_stop_rm(docker):
 def test_features_cover_what_dockerd_sends(docker, runtime):
     """Every namespace, capability, mount flag, seccomp action/operator/arch and hook
     in the config.json dockerd sent is declared by `features`; the runtime ran them all."""
+    if not docker.sb.specs_of("create", "config"):
+        docker.docker(*RUN, "--rm", IMAGE, "true")
     configs = docker.sb.specs_of("create", "config")
     assert configs, "no config.json captured from dockerd"
     feat = features_json(runtime)
