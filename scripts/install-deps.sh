@@ -8,7 +8,7 @@ pkgs=(build-essential pkg-config libjson-c-dev libseccomp-dev busybox-static
 for a in "$@"; do
   case "$a" in
     --vm) pkgs+=(qemu-system-x86 cpio) ;;
-    --engines) pkgs+=(podman containerd docker.io crun) ;;
+    --engines) pkgs+=(podman containerd docker.io crun docker-compose) ;;
     --bench) pkgs+=(crun hyperfine) ;;
   esac
 done
