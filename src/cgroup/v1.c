@@ -96,7 +96,9 @@ int cg_v1_cpu(const char *dir, const struct spec_cpu *c, cn_error_t *err)
     uint64_t got = 0;
     if (cg_read_u64(dir, "cpu.shares", &got, err) < 0)
       return -1;
-    if (got != c->shares)
+    /* An idle cgroup reads back the kernel's idle weight, whatever was written. */
+    bool idle = c->has_idle && c->idle == 1;
+    if (got != c->shares && !idle)
       return cn_error_set(err, EINVAL, KEY "cpu.shares: the %s allowed cpu-shares is %llu",
                           c->shares > got ? "maximum" : "minimum", (unsigned long long)got);
   }

@@ -72,7 +72,7 @@ static int parse_bytes(const char *flag, const char *s, int64_t *out, cn_error_t
   errno = 0;
   double v = strtod(s, &end);
   if (end == s || errno || v < 0 || !isfinite(v) || *s == '-' || *s == '+')
-    return cn_error_set(err, EINVAL, "invalid value for --%s: invalid size: '%s'", flag, s);
+    return cn_error_set(err, EINVAL, "invalid value for --%s \"%s\": invalid size", flag, s);
   if (*end == ' ')
     end++;
   double mul = 1;
@@ -80,13 +80,15 @@ static int parse_bytes(const char *flag, const char *s, int64_t *out, cn_error_t
     const char *units = "bkmgtp";
     const char *u = strchr(units, (char)tolower((unsigned char)*end));
     if (!u)
-      return cn_error_set(err, EINVAL, "invalid value for --%s: invalid suffix: '%s'", flag, end);
+      return cn_error_set(err, EINVAL, "invalid value for --%s \"%s\": invalid suffix '%s'", flag,
+                          s, end);
     mul = ldexp(1, 10 * (int)(u - units));
     end++;
     if (strcasecmp(end, "ib") == 0 || strcasecmp(end, "b") == 0)
       end += strlen(end);
     if (*end)
-      return cn_error_set(err, EINVAL, "invalid value for --%s: invalid suffix: '%s'", flag, end);
+      return cn_error_set(err, EINVAL, "invalid value for --%s \"%s\": invalid suffix '%s'", flag,
+                          s, end);
   }
   double b = v * mul;
   if (b > 9.2e18)
@@ -261,7 +263,7 @@ int cli_update(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   __attribute__((cleanup(json_putp))) json_object *upd = json_object_new_object();
   const char *res_file = NULL;
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+r:h", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "r:h", opts, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {
@@ -273,7 +275,7 @@ int cli_update(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     else if (flag_to_json(c, optarg, upd, err) < 0)
       return -1;
   }
-  if (cli_need_args(argc, optind, 1, "update", err) < 0)
+  if (cli_args_between(argc, argv, optind, 1, 1, "update", err) < 0)
     return -1;
   const char *id = argv[optind];
 
