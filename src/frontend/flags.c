@@ -718,6 +718,48 @@ static bool swap_limit_supported(void)
          || access("/sys/fs/cgroup/user.slice/memory.swap.max", F_OK) == 0;
 }
 
+static bool v2_controller(const char *name)
+{
+  _cleanup_free_ char *s = NULL;
+  _cleanup_error_ cn_error_t e = NULL;
+  if (cn_read_file("/sys/fs/cgroup/cgroup.controllers", &s, NULL, &e) < 0)
+    return false;
+  for (char *save = NULL, *t = strtok_r(s, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+    if (strcmp(t, name) == 0)
+      return true;
+  return false;
+}
+
+/* Like dockerd, a setting this host's cgroups cannot hold is dropped with a
+   warning rather than failing the run. */
+static void discard_unsupported(struct fe_resources *res)
+{
+  bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+  if (v2 && res->memory_swappiness != -1) {
+    cn_warn("Your kernel does not support memory swappiness capabilities or the cgroup is not "
+            "mounted. Memory swappiness discarded.");
+    res->memory_swappiness = -1;
+  }
+  if (v2 && res->oom_kill_disable) {
+    cn_warn("Your kernel does not support OomKillDisable. OomKillDisable discarded.");
+    res->oom_kill_disable = false;
+  }
+  bool weight = v2 ? v2_controller("io")
+                   : access("/sys/fs/cgroup/blkio/blkio.weight", F_OK) == 0 ||
+                         access("/sys/fs/cgroup/blkio/blkio.bfq.weight", F_OK) == 0;
+  if (!weight && res->blkio_weight > 0) {
+    cn_warn("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight "
+            "discarded.");
+    res->blkio_weight = 0;
+  }
+  if (!weight && res->weight_devices) {
+    cn_warn("Your kernel does not support Block I/O weight_device or the cgroup is not mounted. "
+            "Weight-device discarded.");
+    cn_strv_free(res->weight_devices);
+    res->weight_devices = NULL;
+  }
+}
+
 int fe_resources_validate(struct fe_resources *res, bool update, cn_error_t *err)
 {
   const int64_t min_mem = 6291456;
@@ -796,6 +838,7 @@ int fe_resources_validate(struct fe_resources *res, bool update, cn_error_t *err
   }
   if (res->has_pids && res->pids_limit <= 0 && !update)
     res->has_pids = false;
+  discard_unsupported(res);
   return 0;
 }
 
