@@ -89,7 +89,7 @@ int main(int argc, char **argv)
   char **sub_argv = argv + optind;
 
   if (frontend_wants(sub_argc, sub_argv)) {
-    optind = 1;
+    optind = 0;
     int r = frontend_main(&g, sub_argc, sub_argv, &err);
     if (r < 0) {
       cn_log_init(g.log, g.log_format && strcmp(g.log_format, "json") == 0, g.debug);
@@ -107,8 +107,9 @@ int main(int argc, char **argv)
     return 1;
   }
 
-  /* The command parses from its own name on, with optind reset. */
-  optind = 1;
+  /* The command parses from its own name on; optind 0 makes glibc forget the
+     '+' (stop at the first non-option) of the parse above. */
+  optind = 0;
   int r = cmd->fn(&g, sub_argc, sub_argv, &err);
   if (r < 0) {
     cn_log_init(g.log, g.log_format && strcmp(g.log_format, "json") == 0, g.debug);

@@ -21,8 +21,9 @@ struct cli_globals {
 typedef int cli_command_fn(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 
 /* getopt_long over a command's own options, with the global options accepted
-   too (engines put them before the subcommand, people after it).  Parsing
-   stops at the first non-option, so `exec ID cmd -x` keeps cmd's flags.
+   too (engines put them before the subcommand, people after it, even after
+   the id).  A command whose trailing arguments are another program's (exec)
+   starts shortopts with '+' so parsing stops at the first non-option.
    Returns the option's val, -1 at the end, '?' on a bad option (with *err). */
 int cli_getopt(struct cli_globals *g, int argc, char **argv, const char *shortopts,
                const struct option *longopts, cn_error_t *err);

@@ -1,5 +1,6 @@
 /* Helpers shared by the OCI commands. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,23 @@ int cli_parse_signal(const char *s, int *sig, cn_error_t *err)
   return cn_error_set(err, EINVAL, "invalid signal \"%s\"", s);
 }
 
+int cli_args_between(int argc, char **argv, int optind_, int min, int max, const char *usage,
+                     cn_error_t *err)
+{
+  int n = argc - optind_;
+  if (n < min)
+    return cn_error_set(err, EINVAL, "\"%s\" requires %s%d argument%s", usage,
+                        min == max ? "exactly " : "at least ", min, min == 1 ? "" : "s");
+  if (n > max)
+    return cn_error_set(err, EINVAL, "\"%s\" takes at most %d argument%s, got %d (\"%s\"...)",
+                        usage, max, max == 1 ? "" : "s", n, argv[optind_ + max]);
+  return 0;
+}
+
 int cli_need_args(int argc, int optind_, int want, const char *usage, cn_error_t *err)
 {
   if (argc - optind_ < want)
-    return cn_error_set(err, EINVAL, "\"%s\" requires %d argument%s", usage, want,
+    return cn_error_set(err, EINVAL, "\"%s\" requires at least %d argument%s", usage, want,
                         want == 1 ? "" : "s");
   return 0;
 }

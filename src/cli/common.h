@@ -6,6 +6,9 @@
 
 /* "KILL", "SIGKILL", "9", "RTMIN+1" -> signal number. */
 int cli_parse_signal(const char *s, int *sig, cn_error_t *err);
+/* Fails unless min <= argc - optind <= max, naming the surplus argument. */
+int cli_args_between(int argc, char **argv, int optind_, int min, int max, const char *usage,
+                     cn_error_t *err);
 /* Fails with "usage requires N arguments" unless argc - optind >= want. */
 int cli_need_args(int argc, int optind_, int want, const char *usage, cn_error_t *err);
 

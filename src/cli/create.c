@@ -69,7 +69,7 @@ int cli_create(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
   struct container_create_opts o = {0};
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+b:h", cli_create_options, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "b:h", cli_create_options, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {
@@ -79,7 +79,7 @@ int cli_create(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     if (cli_create_option(c, &o, err) < 0)
       return -1;
   }
-  if (cli_need_args(argc, optind, 1, "create", err) < 0)
+  if (cli_args_between(argc, argv, optind, 1, 1, "create", err) < 0)
     return -1;
   cli_create_globals(g, &o);
   o.id = argv[optind];

@@ -14,7 +14,7 @@ int cli_delete(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       {"force", no_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   bool force = false;
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+fh", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "fh", opts, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {
@@ -24,7 +24,7 @@ int cli_delete(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     if (c == 'f')
       force = true;
   }
-  if (cli_need_args(argc, optind, 1, "delete", err) < 0)
+  if (cli_args_between(argc, argv, optind, 1, 1, "delete", err) < 0)
     return -1;
   _cleanup_container_ struct container *ct = NULL;
   if (container_load(g->root, argv[optind], &ct, err) < 0) {

@@ -36,10 +36,17 @@ int cli_getopt(struct cli_globals *g, int argc, char **argv, const char *shortop
   memcpy(all + n, global_opts, sizeof global_opts);
   memset(&all[n + N_GLOBAL], 0, sizeof *all);
 
+  /* A leading ':' makes getopt report a missing value as ':'. */
+  char spec[strlen(shortopts) + 2];
+  if (shortopts[0] == '+')
+    snprintf(spec, sizeof spec, "+:%s", shortopts + 1);
+  else
+    snprintf(spec, sizeof spec, ":%s", shortopts);
+
   opterr = 0;
   for (;;) {
     int prev = optind;
-    int c = getopt_long(argc, argv, shortopts, all, NULL);
+    int c = getopt_long(argc, argv, spec, all, NULL);
     switch (c) {
     case OPT_ROOT:
       g->root = optarg;
@@ -77,10 +84,10 @@ int cli_getopt(struct cli_globals *g, int argc, char **argv, const char *shortop
       if (optopt)
         cn_error_set(err, 0, "unknown option -%c", optopt);
       else
-        cn_error_set(err, 0, "unknown option %s", argv[prev]);
+        cn_error_set(err, 0, "unknown option %s", argv[optind - 1]);
       return '?';
     case ':':
-      cn_error_set(err, 0, "option %s needs a value", argv[prev]);
+      cn_error_set(err, 0, "option %s needs a value", argv[optind - 1] ? argv[optind - 1] : argv[prev]);
       return '?';
     default:
       return c;

@@ -13,7 +13,7 @@ int cli_kill(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       {"all", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   bool all = false;
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+ah", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "ah", opts, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {
@@ -23,7 +23,7 @@ int cli_kill(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     if (c == 'a')
       all = true;
   }
-  if (cli_need_args(argc, optind, 1, "kill", err) < 0)
+  if (cli_args_between(argc, argv, optind, 1, 2, "kill", err) < 0)
     return -1;
   int sig = SIGTERM;
   if (optind + 1 < argc && cli_parse_signal(argv[optind + 1], &sig, err) < 0)

@@ -21,7 +21,7 @@ int cli_list(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   const char *format = "table";
   bool quiet = false;
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+f:qh", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "f:qh", opts, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {

@@ -56,7 +56,7 @@ int cli_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   struct container_create_opts o = {0};
   bool detach = false, keep = false;
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+b:dh", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "b:dh", opts, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {
@@ -70,7 +70,7 @@ int cli_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     else if (c != OPT_NO_SUBREAPER && cli_create_option(c, &o, err) < 0)
       return -1;
   }
-  if (cli_need_args(argc, optind, 1, "run", err) < 0)
+  if (cli_args_between(argc, argv, optind, 1, 1, "run", err) < 0)
     return -1;
   cli_create_globals(g, &o);
   o.id = argv[optind];
@@ -98,6 +98,8 @@ int cli_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       console_recv_master(tty_ours, &master, err) < 0)
     goto fail;
   uint64_t oom_before = oom_kills(ct);
+  if (!detach)
+    container_attach_hold_signals();
   if (container_start(ct, err) < 0)
     goto fail;
   if (detach)

@@ -11,7 +11,7 @@ int cli_state(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
   static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+h", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "h", opts, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {
@@ -19,7 +19,7 @@ int cli_state(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       return 0;
     }
   }
-  if (cli_need_args(argc, optind, 1, "state", err) < 0)
+  if (cli_args_between(argc, argv, optind, 1, 1, "state", err) < 0)
     return -1;
   _cleanup_container_ struct container *ct = NULL;
   if (container_load(g->root, argv[optind], &ct, err) < 0)

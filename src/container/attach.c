@@ -65,13 +65,25 @@ static bool pump(int from, int to)
   return true;
 }
 
-int container_attach(pid_t pid, int master, cn_error_t *err)
+static void forwarded_set(sigset_t *set)
 {
   static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-  sigset_t set, old;
-  sigemptyset(&set);
+  sigemptyset(set);
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-    sigaddset(&set, forwarded[i]);
+    sigaddset(set, forwarded[i]);
+}
+
+void container_attach_hold_signals(void)
+{
+  sigset_t set;
+  forwarded_set(&set);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+int container_attach(pid_t pid, int master, cn_error_t *err)
+{
+  sigset_t set, old;
+  forwarded_set(&set);
   sigprocmask(SIG_BLOCK, &set, &old);
   _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);

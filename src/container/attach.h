@@ -8,6 +8,10 @@
 
 /* Receives the pty master the init sends over a console socket. */
 int console_recv_master(int sock, int *master, cn_error_t *err);
+/* Blocks the signals attach forwards, so that one sent between start and
+   attach is queued for the container instead of killing the runtime.  Call
+   it after the init is cloned (it must not inherit the mask). */
+void container_attach_hold_signals(void);
 /* Forwards signals to pid (our child) and, when master >= 0, proxies the
    terminal; returns the exit status (code, or 128+signal). */
 int container_attach(pid_t pid, int master, cn_error_t *err);

@@ -383,19 +383,31 @@ int container_create(const struct container_create_opts *o, struct container **o
 
   if (cn_mkdir_p(o->root, 0711, err) < 0)
     return cn_error_wrap(err, "--root");
-  c->dir = xasprintf("%s/%s", o->root, o->id);
+  /* The state entry is built under a hidden name and renamed into place
+     when complete, so `list` and `state` never see half a container. */
+  _cleanup_free_ char *final = xasprintf("%s/%s", o->root, o->id);
+  if (cn_path_exists(final))
+    return cn_error_set(err, EEXIST, "container \"%s\" already exists", o->id);
+  c->dir = xasprintf("%s/.creating-%s-%d", o->root, o->id, (int)getpid());
   if (mkdir(c->dir, 0700) < 0) {
     int e = errno;
     free(c->dir);
     c->dir = NULL; /* not ours: never remove it on the way out */
-    if (e == EEXIST)
-      return cn_error_set(err, EEXIST, "container \"%s\" already exists", o->id);
     return cn_error_errno(err, e, "mkdir %s/%s", o->root, o->id);
   }
   if (create_in_dir(o, c, err) < 0) {
     create_rollback(c);
     return -1;
   }
+  if (rename(c->dir, final) < 0) {
+    int e = errno;
+    create_rollback(c);
+    if (e == EEXIST || e == ENOTEMPTY)
+      return cn_error_set(err, EEXIST, "container \"%s\" already exists", o->id);
+    return cn_error_errno(err, e, "rename state of \"%s\"", o->id);
+  }
+  free(c->dir);
+  c->dir = steal_pointer(&final);
   *out = steal_pointer(&c);
   return 0;
 }

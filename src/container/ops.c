@@ -61,7 +61,9 @@ static int kill_and_wait(struct container *c, cn_error_t *err)
 int container_delete(struct container *c, bool force, cn_error_t *err)
 {
   enum container_status s = container_status(c);
-  if ((s == CONTAINER_RUNNING || s == CONTAINER_PAUSED) && !force)
+  /* The runtime spec's rule, stricter than runc (which deletes a created
+     container): only a stopped one goes without --force. */
+  if (s != CONTAINER_STOPPED && !force)
     return cn_error_set(err, EBUSY, "cannot delete container \"%s\" that is not stopped: %s", c->id,
                         container_status_name(s));
   if (s != CONTAINER_STOPPED && kill_and_wait(c, err) < 0)

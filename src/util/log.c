@@ -67,6 +67,16 @@ void cn_log(enum cn_log_level level, const char *fmt, ...)
     fprintf(f, "{\"level\":\"%s\",\"msg\":\"", names[level]);
     json_escape(f, msg);
     fprintf(f, "\",\"time\":\"%s.%09ldZ\"}\n", ts, now.tv_nsec);
+  } else if (sink.fd != 2) {
+    /* A log file in text form reads like runc's (logrus) lines. */
+    char ts[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(f, "time=\"%s\" level=%s msg=\"", ts, names[level]);
+    json_escape(f, msg);
+    fputs("\"\n", f);
   } else {
     fprintf(f, "cinch: %s%s%s\n", level == CN_LOG_ERROR ? "" : names[level],
             level == CN_LOG_ERROR ? "" : ": ", msg);
