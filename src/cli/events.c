@@ -114,7 +114,7 @@ int cli_events(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   bool once = false;
   long long interval = 5000;
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+h", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "h", opts, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {
@@ -126,7 +126,7 @@ int cli_events(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     if (c == 'i' && parse_duration(optarg, &interval, err) < 0)
       return -1;
   }
-  if (cli_need_args(argc, optind, 1, "events", err) < 0)
+  if (cli_args_between(argc, argv, optind, 1, 1, "events", err) < 0)
     return -1;
   _cleanup_container_ struct container *ct = NULL;
   if (container_load(g->root, argv[optind], &ct, err) < 0)

@@ -224,7 +224,7 @@ int cli_features(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
   static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+h", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "h", opts, err)) != -1) {
     if (c == 'h') {
       cli_usage(usage);
       return 0;

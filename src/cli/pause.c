@@ -13,7 +13,7 @@ int cli_pause(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
   static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+h", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "h", opts, err)) != -1) {
     if (c == '?')
       return -1;
     if (c == 'h') {
@@ -21,7 +21,7 @@ int cli_pause(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       return 0;
     }
   }
-  if (cli_need_args(argc, optind, 1, "pause", err) < 0)
+  if (cli_args_between(argc, argv, optind, 1, 1, "pause", err) < 0)
     return -1;
   _cleanup_container_ struct container *ct = NULL;
   if (container_load(g->root, argv[optind], &ct, err) < 0)

@@ -25,7 +25,7 @@ int cli_spec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   const char *bundle = NULL;
   bool rootless = false;
   int c;
-  while ((c = cli_getopt(g, argc, argv, "+b:h", opts, err)) != -1) {
+  while ((c = cli_getopt(g, argc, argv, "b:h", opts, err)) != -1) {
     switch (c) {
     case 'b':
       bundle = optarg;
