@@ -56,6 +56,10 @@ int spec_parse_id_maps(json_object *obj, const char *path, const char *key,
         || jm_uint32(m, ep, "hostID", &e->host_id, NULL, err) < 0
         || jm_uint32(m, ep, "size", &e->size, NULL, err) < 0)
       return -1;
+    if (e->size == 0) {
+      char kp[JP_MAX];
+      return cn_error_set(err, EINVAL, "%s: must be greater than zero", jp_key(kp, ep, "size"));
+    }
     *n = i + 1;
   }
   return 0;

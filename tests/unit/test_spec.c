@@ -358,6 +358,8 @@ static void test_linux(void)
       "linux.namespaces[0].path: must be an absolute path, got \"proc/1/ns/net\"");
   BAD(PROC, "\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1000}]}",
       "linux.uidMappings[0].size: required field missing");
+  BAD(PROC, "\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":0}]}",
+      "linux.uidMappings[0].size: must be greater than zero");
   BAD(PROC, "\"linux\":{\"gidMappings\":[{\"containerID\":0,\"hostID\":\"1\",\"size\":1}]}",
       "linux.gidMappings[0].hostID: expected integer, got string \"1\"");
   BAD(PROC, "\"linux\":{\"timeOffsets\":{\"realtime\":{\"secs\":1}}}",
