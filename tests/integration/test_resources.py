@@ -342,10 +342,19 @@ def test_refuses_unknown_hugepage_size(cinch, bundle, cid):
         "hugepageLimits", "3MB")
 
 
-def test_refuses_a_failing_write_with_rollback(cinch, bundle, cid):
-    """A value that passes validation but that the kernel refuses (cpuset
-    mems of a node that does not exist) must still leave nothing."""
+def test_refuses_a_missing_memory_node(cinch, bundle, cid):
     bad(cinch, bundle, cid, {"cpu": {"mems": "7"}}, "linux.resources.cpu.mems")
+
+
+def test_kernel_refusal_rolls_back(cinch, bundle, cid):
+    """A value that passes validation but that the kernel refuses after the
+    directories exist (more real-time budget than the parent has on v1; a
+    unified file that does not exist on v2) must still leave nothing."""
+    if V2:
+        bad(cinch, bundle, cid, {"unified": {"memory.nosuchfile": "1"}}, "linux.resources.unified")
+    else:
+        bad(cinch, bundle, cid, {"cpu": {"realtimePeriod": 1000000, "realtimeRuntime": 999000}},
+            "linux.resources.cpu.realtimeRuntime")
 
 
 @pytest.mark.skipif(V2, reason="v2 host: unified is honoured there")
