@@ -8,24 +8,44 @@
 
 #include "util/cleanup.h"
 
-/* Cut paths end in "..." rather than silently. */
-static const char *jp_fit(char *buf, int written)
+/* Paths are built for every value read, so plain copies rather than
+   snprintf; a cut path ends in "..." rather than silently. */
+static size_t jp_append(char *buf, size_t at, const char *s, size_t n)
 {
-  if (written >= JP_MAX)
-    strcpy(buf + JP_MAX - 4, "...");
-  return buf;
+  if (at + n >= JP_MAX) {
+    n = at < JP_MAX - 4 ? JP_MAX - 4 - at : 0;
+    memcpy(buf + at, s, n);
+    strcpy(buf + at + n, "...");
+    return JP_MAX - 1;
+  }
+  memcpy(buf + at, s, n);
+  buf[at + n] = '\0';
+  return at + n;
 }
 
 const char *jp_key(char *buf, const char *parent, const char *key)
 {
-  if (parent == NULL || *parent == '\0')
-    return jp_fit(buf, snprintf(buf, JP_MAX, "%s", key));
-  return jp_fit(buf, snprintf(buf, JP_MAX, "%s.%s", parent, key));
+  size_t at = 0;
+  if (parent && *parent) {
+    at = jp_append(buf, 0, parent, strlen(parent));
+    at = jp_append(buf, at, ".", 1);
+  }
+  jp_append(buf, at, key, strlen(key));
+  return buf;
 }
 
 const char *jp_idx(char *buf, const char *parent, size_t i)
 {
-  return jp_fit(buf, snprintf(buf, JP_MAX, "%s[%zu]", parent ? parent : "", i));
+  char num[24];
+  size_t n = sizeof num;
+  num[--n] = ']';
+  do
+    num[--n] = (char)('0' + i % 10);
+  while ((i /= 10) > 0);
+  num[--n] = '[';
+  size_t at = parent ? jp_append(buf, 0, parent, strlen(parent)) : 0;
+  jp_append(buf, at, num + n, sizeof num - n);
+  return buf;
 }
 
 #define QUOTE_MAX 120
