@@ -251,6 +251,10 @@ struct spec_block_io {
   struct spec_throttle_list throttle_write_iops;
 };
 
+/* The parser stores as absent the zeros runc reads as "not set" (cpu shares,
+   quota, period, realtime runtime/period; memory limit, reservation, swap,
+   kernel, kernelTCP; blockIO weight, leafWeight): Docker always sends shares 0
+   and weight 0.  Empty cpus/mems strings are absent too.  pids.limit 0 is kept. */
 struct spec_resources {
   struct spec_device_rule *devices;
   size_t n_devices;
