@@ -416,7 +416,7 @@ int fe_build_config(const struct fe_run *r, const struct fe_image *img, const ch
 
   _cleanup_strv_ char **args = NULL;
   if (r->init) {
-    cn_strv_push(&args, init_path);
+    cn_strv_push(&args, "/dev/init");
     cn_strv_push(&args, "cinch-init");
     cn_strv_push(&args, "--");
   }

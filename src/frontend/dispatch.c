@@ -37,7 +37,27 @@ static bool is(const char *a, const char *b)
    sub-command's copy yet), for name lookups. */
 static const char *root_of(int argc, char **argv)
 {
-  const char *root = getenv("CINCH_ROOT");
+  /* frontend_wants() sees only the sub-command's argv; a --root before the
+     command is in our own command line. */
+  static char cmdline[8192];
+  const char *root = NULL;
+  FILE *f = fopen("/proc/self/cmdline", "re");
+  if (f) {
+    size_t n = fread(cmdline, 1, sizeof cmdline - 1, f);
+    fclose(f);
+    cmdline[n] = '\0';
+    for (size_t i = 0; i < n;) {
+      const char *a = cmdline + i;
+      size_t len = strlen(a);
+      if (argc > 0 && strcmp(a, argv[0]) == 0)
+        break;
+      if (strcmp(a, "--root") == 0 && i + len + 1 < n)
+        root = a + len + 1;
+      else if (strncmp(a, "--root=", 7) == 0)
+        root = a + 7;
+      i += len + 1;
+    }
+  }
   for (int i = 0; i < argc; i++) {
     if (is(argv[i], "--root") && i + 1 < argc)
       root = argv[i + 1];

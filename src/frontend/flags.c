@@ -745,8 +745,8 @@ static void discard_unsupported(struct fe_resources *res)
     res->oom_kill_disable = false;
   }
   bool weight = v2 ? v2_controller("io")
-                   : access("/sys/fs/cgroup/blkio/blkio.weight", F_OK) == 0 ||
-                         access("/sys/fs/cgroup/blkio/blkio.bfq.weight", F_OK) == 0;
+                   : access("/sys/fs/cgroup/blkio/blkio.weight", F_OK) == 0
+                         || access("/sys/fs/cgroup/blkio/blkio.bfq.weight", F_OK) == 0;
   if (!weight && res->blkio_weight > 0) {
     cn_warn("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight "
             "discarded.");
