@@ -463,94 +463,153 @@ int fe_cmd_kill(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   return 0;
 }
 
-/* pause/unpause/exec/update NAME ...: the same OCI command with the id. */
+/* pause/unpause NAME: the OCI command with the full id. */
 int fe_cmd_forward(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
-  const char *cmd = argv[0];
-  _cleanup_strv_ char **nv = NULL;
-  cn_strv_push(&nv, strcmp(cmd, "unpause") == 0 ? "resume" : cmd);
-  bool replaced = false, docker_cpus = false;
-  int64_t nano = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    /* exec: -i is docker's (stdin is always passed); -it -> -t. */
-    if (strcmp(cmd, "exec") == 0 && !replaced) {
-      if (strcmp(a, "-i") == 0 || strcmp(a, "--interactive") == 0)
-        continue;
-      if (strcmp(a, "-it") == 0 || strcmp(a, "-ti") == 0) {
-        cn_strv_push(&nv, "-t");
-        continue;
-      }
-    }
-    if (strcmp(cmd, "update") == 0 && strncmp(a, "--cpus", 6) == 0) {
-      const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : "");
-      if (fe_parse_nanocpus(v, &nano, err) < 0)
-        return cn_error_wrap(err, "invalid argument \"%s\" for \"--cpus\" flag", v);
-      docker_cpus = true;
-      continue;
-    }
-    if (!replaced && a[0] != '-') {
-      /* Is the previous word an option that takes this as its value? */
-      const char *prev = nv[cn_strv_len(nv) - 1];
-      static const char *const with_arg[] = { "-e",
-                                              "--env",
-                                              "-u",
-                                              "--user",
-                                              "-w",
-                                              "--workdir",
-                                              "--cwd",
-                                              "--root",
-                                              "--log",
-                                              "--log-format",
-                                              "-r",
-                                              "--resources",
-                                              "--pid-file",
-                                              "--console-socket",
-                                              "-m",
-                                              "--memory",
-                                              "-c",
-                                              "--cpu-shares",
-                                              "--pids-limit",
-                                              "--memory-swap",
-                                              "--cpu-quota",
-                                              "--cpu-period",
-                                              "--cpuset-cpus",
-                                              "--cpuset-mems",
-                                              "--blkio-weight",
-                                              "--memory-reservation",
-                                              "-p",
-                                              "--process",
-                                              NULL };
-      bool is_val = false;
-      for (size_t k = 0; with_arg[k]; k++)
-        is_val |= strcmp(prev, with_arg[k]) == 0;
-      if (!is_val) {
-        _cleanup_free_ char *id = NULL;
-        if (fe_resolve(g->root, a, &id, err) < 0)
-          return -1;
-        if (docker_cpus) {
-          _cleanup_free_ char *q = xasprintf("%lld", (long long)(nano * 100000 / 1000000000));
-          cn_strv_push(&nv, "--cpu-period");
-          cn_strv_push(&nv, "100000");
-          cn_strv_push(&nv, "--cpu-quota");
-          cn_strv_push(&nv, q);
-        }
-        cn_strv_push(&nv, id);
-        replaced = true;
-        continue;
-      }
-    }
-    cn_strv_push(&nv, a);
+  const char *cmd = strcmp(argv[0], "unpause") == 0 ? "resume" : argv[0];
+  static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  for (int c; (c = cli_getopt(g, argc, argv, "+h", opts, err)) != -1;) {
+    if (c == '?')
+      return -1;
+    printf("Usage: cinch %s CONTAINER...\n\n%s every process of the containers.\n", argv[0],
+           strcmp(cmd, "pause") == 0 ? "Freeze" : "Thaw");
+    return 0;
   }
-  int n = (int)cn_strv_len(nv);
+  if (optind >= argc)
+    return cn_error_set(err, EINVAL, "\"%s\" requires at least 1 argument.", argv[0]);
+  int first = optind;
+  for (int i = first; i < argc; i++) {
+    _cleanup_free_ char *id = NULL;
+    if (fe_resolve(g->root, argv[i], &id, err) < 0)
+      return -1;
+    char *nv[] = { (char *)cmd, id, NULL };
+    optind = 1;
+    int r = strcmp(cmd, "pause") == 0 ? cli_pause(g, 2, nv, err) : cli_resume(g, 2, nv, err);
+    if (r != 0)
+      return r;
+    printf("%s\n", argv[i]);
+  }
+  return 0;
+}
+
+static const char exec_usage[]
+    = "Usage: cinch exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]\n\n"
+      "Run a command in a running front-end container (Docker's exec; runc's\n"
+      "`cinch exec ID ...` is used for OCI container ids).\n"
+      "  -d, --detach        run in the background\n"
+      "  -i, --interactive   keep stdin open (it always is)\n"
+      "  -t, --tty           allocate a pseudo-terminal\n"
+      "  -e, --env K=V       set an environment variable\n"
+      "  -u, --user U[:G]    name or id, resolved in the container's /etc/passwd\n"
+      "  -w, --workdir DIR   working directory\n";
+
+int fe_cmd_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
+{
+  static const struct option opts[] = { { "detach", no_argument, 0, 'd' },
+                                        { "interactive", no_argument, 0, 'i' },
+                                        { "tty", no_argument, 0, 't' },
+                                        { "env", required_argument, 0, 'e' },
+                                        { "user", required_argument, 0, 'u' },
+                                        { "workdir", required_argument, 0, 'w' },
+                                        { "privileged", no_argument, 0, 'P' },
+                                        { "help", no_argument, 0, 'h' },
+                                        { 0, 0, 0, 0 } };
+  _cleanup_strv_ char **nv = NULL;
+  cn_strv_push(&nv, "exec");
+  const char *user = NULL;
+  for (int c; (c = cli_getopt(g, argc, argv, "+ditre:u:w:h", opts, err)) != -1;) {
+    switch (c) {
+    case '?':
+      return -1;
+    case 'h':
+      fputs(exec_usage, stdout);
+      return 0;
+    case 'd':
+      cn_strv_push(&nv, "-d");
+      break;
+    case 't':
+      cn_strv_push(&nv, "-t");
+      break;
+    case 'e':
+      cn_strv_push(&nv, "-e");
+      cn_strv_push(&nv, optarg);
+      break;
+    case 'w':
+      cn_strv_push(&nv, "--cwd");
+      cn_strv_push(&nv, optarg);
+      break;
+    case 'u':
+      user = optarg;
+      break;
+    case 'P':
+      return cn_error_set(err, ENOTSUP, "exec --privileged is not supported by cinch");
+    }
+  }
+  if (argc - optind < 2)
+    return cn_error_set(err, EINVAL, "\"exec\" requires at least 2 arguments.");
+  _cleanup_free_ char *id = NULL;
+  if (fe_resolve(g->root, argv[optind], &id, err) < 0)
+    return -1;
+  if (user) {
+    _cleanup_container_ struct container *c = NULL;
+    if (container_load(g->root, id, &c, err) < 0)
+      return -1;
+    uint32_t uid, gid, *gids = NULL;
+    size_t n = 0;
+    _cleanup_free_ char *home = NULL;
+    if (fe_resolve_user(c->rootfs, user, NULL, &uid, &gid, &gids, &n, &home, err) < 0)
+      return -1;
+    free(gids);
+    _cleanup_free_ char *ug = xasprintf("%u:%u", uid, gid);
+    cn_strv_push(&nv, "-u");
+    cn_strv_push(&nv, ug);
+  }
+  cn_strv_push(&nv, id);
+  for (int i = optind + 1; i < argc; i++)
+    cn_strv_push(&nv, argv[i]);
   optind = 1;
-  if (strcmp(nv[0], "exec") == 0)
-    return cli_exec(g, n, nv, err);
-  if (strcmp(nv[0], "pause") == 0)
-    return cli_pause(g, n, nv, err);
-  if (strcmp(nv[0], "resume") == 0)
-    return cli_resume(g, n, nv, err);
-  return cli_update(g, n, nv, err);
+  return cli_exec(g, (int)cn_strv_len(nv), nv, err);
+}
+
+static const char update_usage[]
+    = "Usage: cinch update [RESOURCE OPTIONS] CONTAINER...\n\n"
+      "Change the resources of running front-end containers with `cinch run`'s flags\n"
+      "and units (--cpus, -m, --memory-swap, --pids-limit, -c, --cpuset-cpus, ...).\n"
+      "(`cinch update ID` with runc's flags is used for OCI container ids.)\n";
+
+int fe_cmd_update(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
+{
+  _cleanup_(fe_resources_clear) struct fe_resources res = { 0 };
+  int next = 0;
+  int pr = fe_resources_parse(g, argc, argv, &res, &next, err);
+  if (pr < 0)
+    return -1;
+  if (pr > 0) {
+    fputs(update_usage, stdout);
+    return 0;
+  }
+  if (next >= argc)
+    return cn_error_set(err, EINVAL, "\"update\" requires at least 1 argument.");
+  if (fe_resources_validate(&res, true, err) < 0)
+    return -1;
+  _cleanup_(json_object_putp) struct json_object *rj = fe_resources_json(&res);
+  for (int i = next; i < argc; i++) {
+    _cleanup_free_ char *id = NULL;
+    if (fe_resolve(g->root, argv[i], &id, err) < 0)
+      return -1;
+    _cleanup_free_ char *path = xasprintf("%s/.frontend/%s/update.json", g->root, id);
+    const char *text = json_object_to_json_string_ext(rj, JSON_C_TO_STRING_PLAIN);
+    if (cn_write_file_atomic(path, text, strlen(text), 0600, err) < 0)
+      return -1;
+    char *nv[] = { "update", "-r", path, id, NULL };
+    optind = 1;
+    int r = cli_update(g, 4, nv, err);
+    unlink(path);
+    if (r != 0)
+      return r;
+    printf("%s\n", argv[i]);
+  }
+  return 0;
 }
 
 /* ---- ps ---- */

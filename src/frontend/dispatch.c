@@ -238,11 +238,11 @@ static const struct {
   const char *name;
   int (*fn)(struct cli_globals *, int, char **, cn_error_t *);
 } commands[] = {
-  { "run", fe_cmd_run },         { "ps", fe_cmd_ps },        { "stop", fe_cmd_stop },
-  { "rm", fe_cmd_rm },           { "logs", fe_cmd_logs },    { "wait", fe_cmd_wait },
-  { "inspect", fe_cmd_inspect }, { "kill", fe_cmd_kill },    { "stats", fe_cmd_stats },
-  { "events", fe_cmd_events },   { "limit", fe_cmd_limit },  { "unpause", fe_cmd_forward },
-  { "pause", fe_cmd_forward },   { "exec", fe_cmd_forward }, { "update", fe_cmd_forward },
+  { "run", fe_cmd_run },         { "ps", fe_cmd_ps },       { "stop", fe_cmd_stop },
+  { "rm", fe_cmd_rm },           { "logs", fe_cmd_logs },   { "wait", fe_cmd_wait },
+  { "inspect", fe_cmd_inspect }, { "kill", fe_cmd_kill },   { "stats", fe_cmd_stats },
+  { "events", fe_cmd_events },   { "limit", fe_cmd_limit }, { "unpause", fe_cmd_forward },
+  { "pause", fe_cmd_forward },   { "exec", fe_cmd_exec },   { "update", fe_cmd_update },
   { "images", fe_cmd_images },
 };
 

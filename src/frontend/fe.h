@@ -144,7 +144,9 @@ int fe_cmd_stats(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 int fe_cmd_events(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 int fe_cmd_limit(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 int fe_cmd_images(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
-/* pause/unpause/exec/update on a name: rewritten to the OCI command. */
+int fe_cmd_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
+int fe_cmd_update(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
+/* pause/unpause on a name: the OCI command with the id. */
 int fe_cmd_forward(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 int fe_cmd_init(int argc, char **argv);
 

@@ -347,3 +347,28 @@ def test_help_for_every_command(cinch):
                  "--detach", "--tty"]:
         assert flag in out, flag
     assert "--network none" in out
+
+
+def test_update_with_docker_flags(fe):
+    cid = fe.run("run", "-d", "--name", "upd", "-m", "64m", "busybox", "sleep", "100").stdout.strip()
+    fe.run("update", "-m", "128m", "--memory-swap", "256m", "--cpus", "0.5", "--pids-limit", "50",
+           "upd")
+    if helpers.layout() == "v2":
+        assert helpers.read_cgroup("memory", cid, "memory.max") == "134217728"
+        assert helpers.read_cgroup("cpu", cid, "cpu.max") == "50000 100000"
+    else:
+        assert helpers.read_cgroup("memory", cid, "memory.limit_in_bytes") == "134217728"
+        assert helpers.read_cgroup("cpu", cid, "cpu.cfs_quota_us") == "50000"
+    assert helpers.read_cgroup("pids", cid, "pids.max") == "50"
+    p = fe.run("update", "--cpus", "99", "upd", check=False)
+    assert p.returncode == 125 and "range of CPUs is from 0.01" in p.stderr
+
+
+def test_exec_docker_style(fe):
+    fe.run("run", "-d", "--name", "ex", "busybox", "sleep", "100")
+    out = fe.run("exec", "-u", "app", "-w", "/tmp", "-e", "A=b", "ex", "sh", "-c",
+                 "id -u; pwd; echo $A").stdout.split()
+    assert out == ["1000", "/tmp", "b"]
+    p = fe.run("exec", "-i", "ex", "cat", input="piped\n")
+    assert p.stdout == "piped\n"
+    assert fe.run("exec", "ex", "sh", "-c", "exit 6", check=False).returncode == 6
