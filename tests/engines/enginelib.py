@@ -98,6 +98,8 @@ def cgroup_dirs_of_pid(pid):
     with open(f"/proc/{pid}/cgroup") as f:
         for line in f:
             _hid, ctrls, path = line.rstrip("\n").split(":", 2)
+            if path == "/":
+                continue  # the hierarchy's root: the container is not in this one
             for c in ctrls.split(",") if ctrls else [""]:
                 if c in mounts:
                     dirs[c] = mounts[c] + path
