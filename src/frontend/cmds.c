@@ -222,7 +222,7 @@ int fe_remove(struct cli_globals *g, const char *id, bool force, cn_error_t *err
   if (container_load(g->root, id, &c, &e) == 0)
     container_delete(c, true, &e);
   cn_error_release(&e);
-  if (cn_rm_rf(rec, err) < 0)
+  if (fe_rec_remove(g->root, id, err) < 0)
     return -1;
   fe_event_emit(g->root, id, jstr(meta, "Name"), jstr(meta, "Image"), "destroy", 0);
   return 0;

@@ -474,7 +474,10 @@ int fe_build_config(const struct fe_run *r, const struct fe_image *img, const ch
     JADD(proc, "rlimits", rl);
   }
   JADD(proc, "noNewPrivileges", json_object_new_boolean(r->no_new_privs));
-  JADD(proc, "oomScoreAdj", JI(r->oom_score_adj));
+  /* Docker always sets it; inside a user namespace the file cannot be opened
+     before the process is dumpable again, so the no-op 0 is left out there. */
+  if (r->oom_score_adj != 0 || !is_set(r->userns, "remap"))
+    JADD(proc, "oomScoreAdj", JI(r->oom_score_adj));
   JADD(c, "process", proc);
 
   /* ---- mounts: defaults, then the user's, which replace a default with

@@ -93,7 +93,8 @@ struct fe_image {
 };
 int fe_image_find(const char *root, const char *name, struct fe_image *img, cn_error_t *err);
 void fe_image_clear(struct fe_image *img);
-int fe_copy_tree(const char *src, const char *dst, cn_error_t *err);
+/* A private copy of an image; shift is added to every uid and gid (--userns). */
+int fe_copy_tree(const char *src, const char *dst, uid_t shift, cn_error_t *err);
 /* Resolves -u against rootfs/etc/passwd and /etc/group. */
 int fe_resolve_user(const char *rootfs, const char *user, char *const *group_add, uint32_t *uid,
                     uint32_t *gid, uint32_t **gids, size_t *n_gids, char **home, cn_error_t *err);
@@ -103,6 +104,9 @@ char *fe_new_id(void);
 char *fe_new_name(void);
 char *fe_store_dir(const char *root); /* root/.frontend */
 char *fe_rec_dir(const char *root, const char *id);
+char *fe_remap_dir(const char *id);
+/* Removes the record and any private image copy. */
+int fe_rec_remove(const char *root, const char *id, cn_error_t *err);
 int fe_meta_load(const char *root, const char *id, struct json_object **out, cn_error_t *err);
 int fe_meta_save(const char *root, const char *id, struct json_object *meta, cn_error_t *err);
 /* Name, full id or unique id prefix -> full id. */

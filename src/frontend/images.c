@@ -99,7 +99,8 @@ void fe_image_clear(struct fe_image *img)
   memset(img, 0, sizeof *img);
 }
 
-static int copy_file(int sfd, int dfd, const char *name, const struct stat *st, cn_error_t *err)
+static int copy_file(int sfd, int dfd, const char *name, const struct stat *st, uid_t shift,
+                     cn_error_t *err)
 {
   _cleanup_close_ int in = openat(sfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (in < 0)
@@ -122,12 +123,13 @@ static int copy_file(int sfd, int dfd, const char *name, const struct stat *st, 
       off += w;
     }
   }
-  if (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)
+  if (fchown(out, st->st_uid + shift, st->st_gid + shift) < 0
+      || fchmod(out, st->st_mode & 07777) < 0)
     return cn_error_errno(err, errno, "chown %s", name);
   return 0;
 }
 
-static int copy_dir(int sfd, int dfd, cn_error_t *err)
+static int copy_dir(int sfd, int dfd, uid_t shift, cn_error_t *err)
 {
   int dup_fd = dup(sfd);
   if (dup_fd < 0)
@@ -151,9 +153,10 @@ static int copy_dir(int sfd, int dfd, cn_error_t *err)
       _cleanup_close_ int d2 = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (s2 < 0 || d2 < 0)
         return cn_error_errno(err, errno, "open %s", e->d_name);
-      if (copy_dir(s2, d2, err) < 0)
+      if (copy_dir(s2, d2, shift, err) < 0)
         return cn_error_wrap(err, "%s", e->d_name);
-      if (fchown(d2, st.st_uid, st.st_gid) < 0 || fchmod(d2, st.st_mode & 07777) < 0)
+      if (fchown(d2, st.st_uid + shift, st.st_gid + shift) < 0
+          || fchmod(d2, st.st_mode & 07777) < 0)
         return cn_error_errno(err, errno, "chown %s", e->d_name);
     } else if (S_ISLNK(st.st_mode)) {
       char target[PATH_MAX];
@@ -163,9 +166,10 @@ static int copy_dir(int sfd, int dfd, cn_error_t *err)
       target[n] = '\0';
       if (symlinkat(target, dfd, e->d_name) < 0)
         return cn_error_errno(err, errno, "symlink %s", e->d_name);
-      fchownat(dfd, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+      if (fchownat(dfd, e->d_name, st.st_uid + shift, st.st_gid + shift, AT_SYMLINK_NOFOLLOW) < 0)
+        return cn_error_errno(err, errno, "chown %s", e->d_name);
     } else if (S_ISREG(st.st_mode)) {
-      if (copy_file(sfd, dfd, e->d_name, &st, err) < 0)
+      if (copy_file(sfd, dfd, e->d_name, &st, shift, err) < 0)
         return -1;
     } else {
       /* Device nodes and fifos: /dev is a tmpfs in the container anyway. */
@@ -176,7 +180,7 @@ static int copy_dir(int sfd, int dfd, cn_error_t *err)
   return 0;
 }
 
-int fe_copy_tree(const char *src, const char *dst, cn_error_t *err)
+int fe_copy_tree(const char *src, const char *dst, uid_t shift, cn_error_t *err)
 {
   if (cn_mkdir_p(dst, 0755, err) < 0)
     return -1;
@@ -184,8 +188,11 @@ int fe_copy_tree(const char *src, const char *dst, cn_error_t *err)
   _cleanup_close_ int d = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s < 0 || d < 0)
     return cn_error_errno(err, errno, "copy image %s", src);
-  if (copy_dir(s, d, err) < 0)
+  if (copy_dir(s, d, shift, err) < 0)
     return cn_error_wrap(err, "copy image %s", src);
+  struct stat st;
+  if (fstat(s, &st) < 0 || fchown(d, st.st_uid + shift, st.st_gid + shift) < 0)
+    return cn_error_errno(err, errno, "chown %s", dst);
   return 0;
 }
 

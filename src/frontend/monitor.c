@@ -175,7 +175,7 @@ static int create_with_stdio(struct mon *m, struct container_create_opts *o, int
 static void remove_record(struct mon *m)
 {
   _cleanup_error_ cn_error_t e = NULL;
-  cn_rm_rf(m->l->rec, &e);
+  fe_rec_remove(m->g->root, m->l->id, &e);
 }
 
 /* Docker's statuses for failures to exec: 127 not found, 126 cannot run. */

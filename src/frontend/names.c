@@ -69,6 +69,22 @@ char *fe_rec_dir(const char *root, const char *id)
   return xasprintf("%s/.frontend/%s", root, id);
 }
 
+/* --userns=remap containers keep their image copy where the remapped root can
+   reach it: --root may sit below directories only the host's root can enter. */
+char *fe_remap_dir(const char *id)
+{
+  return xasprintf("/run/cinch-userns/%s", id);
+}
+
+int fe_rec_remove(const char *root, const char *id, cn_error_t *err)
+{
+  _cleanup_free_ char *rec = fe_rec_dir(root, id);
+  _cleanup_free_ char *remap = fe_remap_dir(id);
+  if (cn_rm_rf(remap, err) < 0)
+    return -1;
+  return cn_rm_rf(rec, err);
+}
+
 int fe_meta_load(const char *root, const char *id, struct json_object **out, cn_error_t *err)
 {
   _cleanup_free_ char *p = xasprintf("%s/.frontend/%s/meta.json", root, id);

@@ -281,9 +281,19 @@ int fe_cmd_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   int code = 125;
   int ret = 0;
   struct json_object *cfg = NULL, *meta = NULL;
-  if (img.builtin) {
+  bool remap = r.userns && strcmp(r.userns, "remap") == 0;
+  if (img.builtin && remap) {
+    /* The remapped root owns its copy, in a directory it can reach. */
+    _cleanup_free_ char *dir = fe_remap_dir(id);
+    rootfs = xasprintf("%s/rootfs", dir);
+    ret = cn_mkdir_p(dir, 0711, err);
+    if (ret == 0 && chmod("/run/cinch-userns", 0711) < 0)
+      ret = cn_error_errno(err, errno, "chmod /run/cinch-userns");
+    if (ret == 0)
+      ret = fe_copy_tree(img.path, rootfs, FE_REMAP_BASE, err);
+  } else if (img.builtin) {
     rootfs = xasprintf("%s/rootfs", rec);
-    ret = fe_copy_tree(img.path, rootfs, err);
+    ret = fe_copy_tree(img.path, rootfs, 0, err);
   } else {
     rootfs = xstrdup(img.path);
   }
@@ -318,7 +328,7 @@ int fe_cmd_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   json_object_put(meta);
   if (ret < 0) {
     _cleanup_error_ cn_error_t e2 = NULL;
-    cn_rm_rf(rec, &e2);
+    fe_rec_remove(g->root, id, &e2);
     if (code != 125) {
       fprintf(stderr, "cinch: %s\n", (*err)->msg);
       return code;

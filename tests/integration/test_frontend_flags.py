@@ -309,3 +309,21 @@ def test_docker_validation_errors(cinch, flags, msg):
     # Nothing made: no record, no OCI state.
     assert cinch.run("ps", "-a", "-q").stdout.strip() == ""
     assert cinch.ids() == []
+
+
+def test_userns_remap_maps_root_to_an_unprivileged_range(cinch):
+    cfg = dry_run(cinch, "--userns", "remap", image="busybox")
+    assert {"type": "user"} in cfg["linux"]["namespaces"]
+    assert cfg["linux"]["uidMappings"] == [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    cid = cinch.run("run", "-d", "--userns", "remap", "busybox", "sh", "-c",
+                    "touch /mine && sleep 100").stdout.strip()
+    try:
+        pid = cinch.state(cid)["pid"]
+        status = Path(f"/proc/{pid}/status").read_text()
+        uids = [l for l in status.splitlines() if l.startswith("Uid:")][0].split()[1:]
+        assert uids == ["100000"] * 4
+        inside = cinch.run("exec", cid, "cat", "/proc/self/uid_map").stdout.split()
+        assert inside == ["0", "100000", "65536"]
+    finally:
+        cinch.run("rm", "-f", cid)
+    assert not Path(f"/run/cinch-userns/{cid}").exists()
