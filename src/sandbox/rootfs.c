@@ -161,6 +161,41 @@ static int mount_fs_at(int target, const char *source, const char *type, unsigne
   return 0;
 }
 
+/* Our own cgroup in the hierarchy mounted with super options SUPER ("rw,cpu",
+   "rw,name=systemd"; NULL for cgroup2), relative to the mount's ROOT, as an
+   absolute source path under MP.  The hierarchy root when we are not in it. */
+static char *own_cgroup_source(const char *mp, const char *root, const char *super)
+{
+  _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (f && getline(&line, &cap, f) > 0) {
+    line[strcspn(line, "\n")] = '\0';
+    char *ctrls = strchr(line, ':');
+    char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+    if (!path)
+      continue;
+    *ctrls++ = '\0';
+    *path++ = '\0';
+    bool match = super ? *ctrls != '\0' : *ctrls == '\0';
+    for (char *save = NULL, *c = strtok_r(ctrls, ",", &save); super && match && c;
+         c = strtok_r(NULL, ",", &save)) {
+      size_t n = strlen(c);
+      const char *hit = strstr(super, c);
+      match = false;
+      for (; hit && !match; hit = strstr(hit + 1, c))
+        match = (hit == super || hit[-1] == ',') && (hit[n] == ',' || hit[n] == '\0');
+    }
+    if (!match)
+      continue;
+    size_t rn = strcmp(root, "/") == 0 ? 0 : strlen(root);
+    if (strncmp(path, root, rn) != 0 || (path[rn] != '/' && path[rn] != '\0'))
+      break; /* outside what this mount shows: fall back to its root */
+    return xasprintf("%s%s", mp, path[rn] == '/' && path[rn + 1] == '\0' ? "" : path + rn);
+  }
+  return xstrdup(mp);
+}
+
 /* The v1 hierarchies the host mounts, as runc lays them out: a tmpfs at the
    destination and one directory per hierarchy, mounted afresh inside a cgroup
    namespace or bound from our own cgroup otherwise. */
@@ -203,10 +238,10 @@ static int mount_cgroup_v1(struct rootfs_ctx *r, const struct spec_mount *m,
       if (mount_fs_at(sub, "cgroup", v2 ? "cgroup2" : "cgroup", flags, data, dest, err) < 0)
         return -1;
     } else {
-      if (mount(mp, fd_path((char[32]){0}, sub), NULL, MS_BIND | MS_REC, NULL) < 0)
-        return cn_error_errno(err, errno, "bind %s onto %s", mp, dest);
+      _cleanup_free_ char *src = own_cgroup_source(mp, root, v2 ? NULL : super);
+      if (mount(src, fd_path((char[32]){0}, sub), NULL, MS_BIND | MS_REC, NULL) < 0)
+        return cn_error_errno(err, errno, "bind %s onto %s", src, dest);
     }
-    (void)root;
     if (o->flags & MS_RDONLY) {
       _cleanup_close_ int top = inroot_open(r->rootfd, dest, O_PATH);
       if (top < 0 || set_attrs(top, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
