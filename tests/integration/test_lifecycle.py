@@ -22,8 +22,18 @@ def status(cinch, cid):
     return cinch.state(cid)["status"]
 
 
+def status_or_none(cinch, cid):
+    """None while the container is not (yet) there, e.g. a state entry half written."""
+    p = cinch.run("state", cid, check=False)
+    try:
+        return json.loads(p.stdout)["status"] if p.returncode == 0 else None
+    except ValueError:
+        return None
+
+
 def wait_status(cinch, cid, want, timeout=10):
-    return wait_for(lambda: status(cinch, cid) == want, timeout, what=f"{cid} to be {want}")
+    return wait_for(lambda: status_or_none(cinch, cid) == want, timeout,
+                    what=f"{cid} to be {want}")
 
 
 def assert_error(p, *words):
@@ -261,7 +271,7 @@ def test_run_passes_stdio(cinch, bundle, cid):
 def test_run_death_by_signal_is_128_plus_n(cinch, bundle, cid):
     b = bundle()
     p = cinch.popen("run", "--bundle", b.path, cid)
-    wait_for(lambda: cid in cinch.ids() and status(cinch, cid) == "running", 10)
+    wait_status(cinch, cid, "running")
     cinch.run("kill", cid, "KILL")
     assert p.wait(timeout=10) == 128 + signal.SIGKILL
 
@@ -437,3 +447,63 @@ def test_create_bad_mount_fails_cleanly(cinch, bundle, cid):
     assert cinch.ids() == []
     wait_for(lambda: not helpers.find_cgroup_dirs(cid), 5, what="cgroups to go")
     assert not helpers.pids_in_cgroups_named(cid)
+
+
+# ---- create/run options ---------------------------------------------------------
+
+def test_kill_all_reaches_every_process(cinch, bundle, cid):
+    b = bundle(["sh", "-c", "sleep-forever & sleep-forever & wait"])
+    cinch.run("run", "-d", "--bundle", b.path, cid)
+    pids = wait_for(lambda: (lambda p: p if len(p) >= 3 else None)(
+        helpers.pids_in_cgroups_named(cid)), 10, what="three processes")
+    starts = {p: helpers.proc_stat(p)[1] for p in pids}
+    cinch.run("kill", "--all", cid, "KILL")
+    wait_for(lambda: not any(helpers.pid_alive(p, s) for p, s in starts.items()), 10,
+             what="every process to die")
+    wait_status(cinch, cid, "stopped")
+
+
+def _fd_lines(text):
+    return {int(l.split(" -> ")[0]): l.split(" -> ")[1] for l in text.splitlines() if " -> " in l}
+
+
+@pytest.mark.parametrize("preserve", [0, 1])
+def test_preserve_fds(cinch, bundle, cid, tmp_path, preserve):
+    marker = tmp_path / "passed-in"
+    marker.write_text("x")
+    argv = cinch.cmd("run", *(["--preserve-fds", str(preserve)] if preserve else []),
+                     "--bundle", bundle(["fdlist"]).path, cid)
+    # The runtime gets fd 3 open on the marker; only --preserve-fds lets it through.
+    p = subprocess.run(["sh", "-c", 'exec 3<"$0"; exec "$@"', str(marker), *argv],
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    fds = _fd_lines(p.stdout)
+    assert {0, 1, 2} <= set(fds)
+    if preserve:
+        assert set(fds) == {0, 1, 2, 3}, fds
+        assert fds[3].endswith("passed-in")
+    else:
+        assert set(fds) == {0, 1, 2}, fds
+
+
+def test_no_pivot(cinch, bundle, cid):
+    b = bundle(["sh", "-c", "cat /etc/hostname; exec payload pid1"])
+    p = cinch.run("run", "--no-pivot", "--bundle", b.path, cid)
+    assert p.stdout.splitlines() == ["cinch", "pid=1 ppid=0"]
+
+
+def test_no_new_keyring(cinch, bundle, cid):
+    p = cinch.run("run", "--no-new-keyring", "--bundle", bundle(["exitwith", "0"]).path, cid)
+    assert p.returncode == 0
+
+
+def test_bundle_defaults_to_cwd(cinch, bundle, cid):
+    b = bundle(["sh", "-c", "echo from-cwd"])
+    p = cinch.run("run", cid, cwd=b.path)
+    assert p.stdout == "from-cwd\n"
+
+
+def test_relative_bundle_path(cinch, bundle, cid):
+    b = bundle(["sh", "-c", "echo relative"])
+    p = cinch.run("run", "--bundle", b.path.name, cid, cwd=b.path.parent)
+    assert p.stdout == "relative\n"
