@@ -170,6 +170,8 @@ bool frontend_wants(int argc, char **argv)
   if (argc < 1)
     return false;
   const char *cmd = argv[0];
+  if (has_flag(argc, argv, (const char *const[]){ "--help-docker", NULL }))
+    return true;
   static const char *const docker_only[]
       = { "stop",    "rm",    "logs",   "wait",       "inspect", "stats",
           "unpause", "limit", "images", "cinch-init", NULL };
@@ -250,6 +252,9 @@ int frontend_main(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
   if (is(argv[0], "cinch-init"))
     return fe_cmd_init(argc, argv);
+  for (int i = 1; i < argc; i++)
+    if (is(argv[i], "--help-docker"))
+      argv[i] = (char *)"--help";
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (is(commands[i].name, argv[0]))
       return commands[i].fn(g, argc, argv, err);

@@ -372,3 +372,19 @@ def test_exec_docker_style(fe):
     p = fe.run("exec", "-i", "ex", "cat", input="piped\n")
     assert p.stdout == "piped\n"
     assert fe.run("exec", "ex", "sh", "-c", "exit 6", check=False).returncode == 6
+
+
+def test_man_page_lists_every_run_flag(cinch):
+    import re
+    man = (helpers.REPO / "docs" / "cinch.1").read_text().replace("\\-", "-")
+    usage = cinch.run("run", "--help-docker").stdout
+    flags = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", usage))
+    assert len(flags) > 50
+    missing = sorted(f for f in flags if f not in man)
+    assert not missing, missing
+    for cmd in ["stop", "rm", "logs", "wait", "inspect", "stats", "events", "limit", "ps", "exec",
+                "update", "kill", "pause", "unpause"]:
+        usage = cinch.run(cmd, "--help-docker").stdout
+        assert usage.startswith("Usage: cinch"), cmd
+        for f in set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", usage)):
+            assert f in man, (cmd, f)
