@@ -237,7 +237,9 @@ def _leftovers(tracker):
         if helpers.pid_alive(pid, start):
             problems.append(f"process {pid} ({_comm(pid)})")
             _kill(pid)
-    needles = list(tracker.ids) + [str(p) for p in tracker.paths]
+    # The shared rootfs too: a mount namespace left shared would propagate the
+    # container's mounts under it back to the host.
+    needles = list(tracker.ids) + [str(p) for p in tracker.paths] + [str(TEST_ROOTFS)]
     for line in settle(lambda: helpers.mounts_mentioning(*needles)):
         problems.append(f"mount {line}")
     for line in reversed(helpers.mounts_mentioning(*needles)):
