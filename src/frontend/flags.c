@@ -710,12 +710,15 @@ static bool rt_supported(void)
          || access("/sys/fs/cgroup/cpu,cpuacct/cpu.rt_runtime_us", F_OK) == 0;
 }
 
+static bool v2_controller(const char *name);
+
+/* v1: memsw files exist only with swap accounting.  v2: every non-root
+   memory cgroup has memory.swap.max when the kernel has swap at all. */
 static bool swap_limit_supported(void)
 {
-  return access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0
-         || access("/sys/fs/cgroup/init.scope/memory.swap.max", F_OK) == 0
-         || access("/sys/fs/cgroup/system.slice/memory.swap.max", F_OK) == 0
-         || access("/sys/fs/cgroup/user.slice/memory.swap.max", F_OK) == 0;
+  if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+    return v2_controller("memory") && access("/proc/swaps", F_OK) == 0;
+  return access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
 }
 
 static bool v2_controller(const char *name)

@@ -206,11 +206,23 @@ def test_detached_logs_and_status_survive_the_front_end(fe):
     assert fe.run("logs", "bg", check=False).returncode == 125
 
 
-def test_detached_oom_sets_oomkilled(fe):
-    fe.run("run", "-d", "--name", "hog", "--read-only", "-m", "32m", ROOTFS, "memhog", "200")
-    assert fe.run("wait", "hog", timeout=60).stdout.strip() == "137"
-    st = json.loads(fe.run("inspect", "hog").stdout)[0]["State"]
-    assert st["OOMKilled"] is True and st["ExitCode"] == 137
+def test_detached_oom_sets_oomkilled_and_emits_oom(fe):
+    ev = Events(fe)
+    try:
+        cid = fe.run("run", "-d", "--name", "hog", "--read-only", "-m", "32m", ROOTFS,
+                     "memhog", "200").stdout.strip()
+        assert fe.run("wait", "hog", timeout=60).stdout.strip() == "137"
+        st = json.loads(fe.run("inspect", "hog").stdout)[0]["State"]
+        assert st["OOMKilled"] is True and st["ExitCode"] == 137
+        ev.wait(lambda e: e["Action"] == "oom" and e["id"] == cid)
+        d = ev.wait(lambda e: e["Action"] == "die" and e["id"] == cid)
+        assert d["Actor"]["Attributes"]["exitCode"] == "137"
+    finally:
+        ev.stop()
+    # A plain exit is not an OOM kill.
+    fe.run("run", "-d", "--name", "calm", "-m", "32m", "busybox", "true")
+    fe.run("wait", "calm")
+    assert json.loads(fe.run("inspect", "calm").stdout)[0]["State"]["OOMKilled"] is False
 
 
 def test_names_prefixes_stop_rm(fe):

@@ -327,3 +327,26 @@ def test_userns_remap_maps_root_to_an_unprivileged_range(cinch):
     finally:
         cinch.run("rm", "-f", cid)
     assert not Path(f"/run/cinch-userns/{cid}").exists()
+
+
+def test_device_group_add_and_mount_flags(cinch, tmp_path):
+    with helpers.loop_device(8) as (dev, majmin):
+        cfg = dry_run(cinch, "--device", f"{dev}:/dev/xdisk:r", "--group-add", "app",
+                      "--group-add", "4242", "--mount", f"type=bind,source={tmp_path},target=/data",
+                      "--mount", "type=tmpfs,target=/scratch,tmpfs-size=1m", image="busybox")
+        major, minor = (int(x) for x in majmin.split(":"))
+        assert {"path": "/dev/xdisk", "type": "b", "major": major, "minor": minor}.items() <= \
+            cfg["linux"]["devices"][0].items()
+        assert {"allow": True, "type": "b", "major": major, "minor": minor, "access": "r"} in \
+            cfg["linux"]["resources"]["devices"]
+        assert cfg["process"]["user"]["additionalGids"] == [0, 1000, 4242]
+        mounts = {m["destination"]: m for m in cfg["mounts"]}
+        assert mounts["/data"]["type"] == "bind" and mounts["/data"]["source"] == str(tmp_path)
+        assert mounts["/scratch"]["type"] == "tmpfs" and "size=1048576" in \
+            mounts["/scratch"]["options"]
+        out = cinch.run("run", "--rm", "--device", f"{dev}:/dev/xdisk:r", "busybox", "sh", "-c",
+                        "ls -l /dev/xdisk; head -c 512 /dev/xdisk | wc -c; "
+                        "echo x > /dev/xdisk 2>/dev/null || echo write-refused").stdout
+        assert out.startswith("b") and "512" in out and "write-refused" in out
+    p = cinch.run("run", "--rm", "busybox", "ls", "/dev/loop0", check=False)
+    assert p.returncode != 0  # host devices are not there without --device
