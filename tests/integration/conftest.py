@@ -195,6 +195,17 @@ class Tracker:
         self.pids = {}  # pid -> start time, learned from `state`
 
 
+def pytest_report_header(config):
+    binary = runtime_bin()
+    try:
+        version = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                                 timeout=10).stdout.splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        version = "not runnable"
+    return [f"runtime under test: {binary} ({version})",
+            f"cgroup layout: {helpers.layout()}, test rootfs: {TEST_ROOTFS}"]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_setup():
     helpers.become_subreaper()
