@@ -414,8 +414,8 @@ int fe_cmd_inspect(struct cli_globals *g, int argc, char **argv, cn_error_t *err
         json_object_object_add(meta, "Resources", json_object_get(res));
       json_object_put(cfg);
     }
-    json_object_object_add(meta, "Name",
-                           json_object_new_string(xasprintf("/%s", jstr(meta, "Name"))));
+    _cleanup_free_ char *slashed = xasprintf("/%s", jstr(meta, "Name"));
+    json_object_object_add(meta, "Name", json_object_new_string(slashed));
     json_object_array_add(arr, meta);
   }
   puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED

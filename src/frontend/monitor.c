@@ -416,6 +416,9 @@ int fe_launch(struct fe_launch *l, cn_error_t *err)
   if (pid == 0) {
     close(p[0]);
     setsid();
+    /* Pin no directory of the caller's (the root path is absolute). */
+    if (chdir("/") < 0)
+      _exit(125);
     int null_fd = open("/dev/null", O_RDWR);
     for (int i = 0; i < 3; i++)
       dup2(null_fd, i);

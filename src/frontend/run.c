@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +233,15 @@ int fe_cmd_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   if (pr > 0) {
     fputs(run_usage, stdout);
     return 0;
+  }
+  /* The detached monitor leaves the caller's directory: hold the root absolute. */
+  _cleanup_free_ char *abs_root = NULL;
+  if (g->root[0] != '/') {
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == NULL)
+      return cn_error_errno(err, errno, "getcwd");
+    abs_root = xasprintf("%s/%s", cwd, g->root);
+    g->root = abs_root;
   }
   _cleanup_(fe_image_clear) struct fe_image img = { 0 };
   if (fe_image_find(g->root, r.image, &img, err) < 0)

@@ -323,6 +323,8 @@ int fe_cmd_stats(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     /* The previous round's samples point into the old id vectors: copy the
        numbers we keep. */
     free(a);
+    for (size_t i = 0; i < nprev; i++)
+      free(prev[i].id);
     free(prev);
     prev = b;
     nprev = nb;
