@@ -107,14 +107,14 @@ def test_start_only_from_created(cinch, bundle, cid):
     # Running or already stopped: a second start is refused either way.
     assert_error(cinch.run("start", cid, check=False))
     wait_status(cinch, cid, "stopped")
-    assert_error(cinch.run("start", cid, check=False))
+    assert_error(cinch.run("start", cid, check=False), cid, "stopped")
     assert status(cinch, cid) == "stopped"
 
 
 def test_start_running_container_refused(cinch, bundle, cid):
     start_running(cinch, bundle, cid)
     pid = cinch.state(cid)["pid"]
-    assert_error(cinch.run("start", cid, check=False))
+    assert_error(cinch.run("start", cid, check=False), cid, "running")
     st = cinch.state(cid)
     assert st["status"] == "running" and st["pid"] == pid
 
@@ -180,7 +180,7 @@ def test_kill_created_container(cinch, bundle, cid):
 def test_kill_stopped_container_refused(cinch, bundle, cid):
     cinch.run("run", "-d", "--bundle", bundle(["true"]).path, cid)
     wait_status(cinch, cid, "stopped")
-    assert_error(cinch.run("kill", cid, "KILL", check=False))
+    assert_error(cinch.run("kill", cid, "KILL", check=False), cid)
     assert status(cinch, cid) == "stopped"
 
 
@@ -188,7 +188,7 @@ def test_kill_bad_signal_refused(cinch, bundle, cid):
     start_running(cinch, bundle, cid)
     for bad in ("SIGNOPE", "NOPE", "0x9", "-3", "999"):
         p = cinch.run("kill", cid, bad, check=False)
-        assert_error(p)
+        assert_error(p, bad)
     assert status(cinch, cid) == "running"
 
 
@@ -210,7 +210,7 @@ def test_delete_stopped(cinch, bundle, cid):
 def test_delete_running_refused_without_force(cinch, bundle, cid):
     start_running(cinch, bundle, cid)
     pid = cinch.state(cid)["pid"]
-    assert_error(cinch.run("delete", cid, check=False))
+    assert_error(cinch.run("delete", cid, check=False), cid, "running")
     st = cinch.state(cid)
     assert st["status"] == "running" and st["pid"] == pid and helpers.pid_alive(pid)
 
@@ -219,7 +219,7 @@ def test_delete_running_refused_without_force(cinch, bundle, cid):
                     "cinch follows the OCI rule (delete only when stopped)")
 def test_delete_created_refused_without_force(cinch, bundle, cid):
     cinch.run("create", "--bundle", bundle().path, cid)
-    assert_error(cinch.run("delete", cid, check=False))
+    assert_error(cinch.run("delete", cid, check=False), cid, "created")
     assert status(cinch, cid) == "created"
 
 
