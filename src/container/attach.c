@@ -10,12 +10,30 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "container/attach.h"
 #include "util/cleanup.h"
+
+int console_socket_connect(const char *path, cn_error_t *err)
+{
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof addr.sun_path)
+    return cn_error_set(err, ENAMETOOLONG, "--console-socket %s: path too long", path);
+  strcpy(addr.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return cn_error_errno(err, errno, "--console-socket: socket");
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    int e = errno;
+    close(fd);
+    return cn_error_errno(err, e, "--console-socket %s: connect", path);
+  }
+  return fd;
+}
 
 int console_recv_master(int sock, int *master, cn_error_t *err)
 {

@@ -6,6 +6,8 @@
 
 #include "util/error.h"
 
+/* Connects to runc's --console-socket path; returns the fd. */
+int console_socket_connect(const char *path, cn_error_t *err);
 /* Receives the pty master the init sends over a console socket. */
 int console_recv_master(int sock, int *master, cn_error_t *err);
 /* Blocks the signals attach forwards, so that one sent between start and

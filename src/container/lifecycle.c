@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container/attach.h"
 #include "container/container.h"
 #include "container/internal.h"
 #include "sandbox/sandbox.h"
@@ -30,17 +31,7 @@
 #include "util/hook.h"
 #include "util/log.h"
 #include "util/sync.h"
-
-static char *rfc3339_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
+#include "util/timefmt.h"
 
 static char *absolute(const char *base, const char *path)
 {
@@ -60,23 +51,6 @@ static int fd_above(int fd, int floor, cn_error_t *err)
     return cn_error_errno(err, errno, "dup fd");
   close(fd);
   return n;
-}
-
-static int connect_console(const char *path, cn_error_t *err)
-{
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof addr.sun_path)
-    return cn_error_set(err, ENAMETOOLONG, "--console-socket %s: path too long", path);
-  strcpy(addr.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return cn_error_errno(err, errno, "--console-socket: socket");
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-    int e = errno;
-    close(fd);
-    return cn_error_errno(err, e, "--console-socket %s: connect", path);
-  }
-  return fd;
 }
 
 /* What the parent must do before clone3 because it only affects children:
@@ -275,7 +249,7 @@ static int create_in_dir(const struct container_create_opts *o, struct container
   _cleanup_close_ int console_fd = -1;
   if (o->has_console_fd)
     console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, floor);
-  else if (o->console_socket && (console_fd = connect_console(o->console_socket, err)) < 0)
+  else if (o->console_socket && (console_fd = console_socket_connect(o->console_socket, err)) < 0)
     return -1;
   if (console_fd >= 0 && (console_fd = fd_above(console_fd, floor, err)) < 0)
     return -1;
@@ -358,7 +332,7 @@ int container_create(const struct container_create_opts *o, struct container **o
   c->id = xstrdup(o->id);
   c->root = xstrdup(o->root);
   c->owner = xstrdup("");
-  c->created = rfc3339_now();
+  c->created = cn_now_rfc3339();
   char *bundle = realpath(o->bundle ? o->bundle : ".", NULL);
   if (bundle == NULL)
     return cn_error_errno(err, errno, "bundle %s", o->bundle ? o->bundle : ".");
