@@ -478,6 +478,16 @@ int cli_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       return -1;
   }
 
+  /* Signals meant for the process may come as soon as it runs, before
+     container_attach forwards them: hold them until then (the child starts
+     with an empty mask). */
+  static const int held[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  sigset_t hold;
+  sigemptyset(&hold);
+  for (size_t i = 0; i < sizeof held / sizeof *held; i++)
+    sigaddset(&hold, held[i]);
+  if (!o.detach)
+    sigprocmask(SIG_BLOCK, &hold, NULL);
   pid_t pid = -1;
   if (spawn(c, &b.p, &o, console_fd, &pid, err) < 0)
     return -1;

@@ -82,6 +82,7 @@ _Noreturn void sandbox_exec_main(const struct sandbox_exec *ctx)
      (CVE-2019-5736): a non-dumpable process's /proc entries are closed to
      the container's processes. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  reset_signals();
   if (sync_expect(fd, SYNC_CONTINUE, &err) < 0)
     _exit(1);
   if (join_container(ctx->init_pid, &err) < 0 || process_limits(p, &err) < 0)

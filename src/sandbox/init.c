@@ -66,6 +66,7 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
      reach of anything in the container (CVE-2019-5736). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  reset_signals();
   wait_continue(fd, &err);
 
   if (become_root_in_userns(spec, &err) < 0 || ns_join_paths(spec, &err) < 0 ||

@@ -108,6 +108,8 @@ int process_prepare(struct process_ctx *pc, cn_error_t *err);
 int process_limits(const struct spec_process *p, cn_error_t *err);
 /* user, umask, caps, no_new_privs, seccomp, exec: does not return on success. */
 int process_exec(struct process_ctx *pc, cn_error_t *err);
+/* Empty signal mask, no ignored signals: what a fresh process starts with. */
+void reset_signals(void);
 /* Closes every fd above 2 except sync, preserved ones and keep. */
 int close_other_fds(int preserve_fds, int keep1, int keep2, cn_error_t *err);
 

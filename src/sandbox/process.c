@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,21 @@ _Noreturn void sandbox_fail(int sync_fd, cn_error_t *err)
     dprintf(2, "cinch: %s\n", msg);
   }
   _exit(1);
+}
+
+void reset_signals(void)
+{
+  /* The runtime may block or ignore signals for its own reasons (a
+     foreground runtime blocks the ones it forwards); neither survives into
+     the container, where execve would keep both. */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++) {
+    struct sigaction sa;
+    if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+      signal(sig, SIG_DFL);
+  }
 }
 
 int close_other_fds(int preserve_fds, int keep1, int keep2, cn_error_t *err)
