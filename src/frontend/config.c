@@ -2,6 +2,7 @@
    thing the front end makes; the container is then built by the same
    container_create() an engine's `create` reaches. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -303,6 +304,42 @@ static int add_device(struct json_object *devs, struct json_object *rules, const
   return 0;
 }
 
+/* --privileged: every host device node, as Docker does (its walk skips the
+   same places: pts, shm, mqueue, fd and the console). */
+static void host_devices(const char *dir, int depth, struct json_object *devs)
+{
+  _cleanup_dir_ DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue;
+    _cleanup_free_ char *p = xasprintf("%s/%s", dir, e->d_name);
+    struct stat st;
+    if (lstat(p, &st) < 0)
+      continue;
+    if (S_ISDIR(st.st_mode)) {
+      static const char *const skip[] = { "pts", "shm", "mqueue", "fd", NULL };
+      bool skipped = false;
+      for (size_t i = 0; skip[i]; i++)
+        skipped |= depth == 0 && strcmp(e->d_name, skip[i]) == 0;
+      if (!skipped && depth < 3)
+        host_devices(p, depth + 1, devs);
+      continue;
+    }
+    if ((!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) || strcmp(p, "/dev/console") == 0)
+      continue;
+    struct json_object *o = json_object_new_object();
+    JADD(o, "path", JS(p));
+    JADD(o, "type", JS(S_ISCHR(st.st_mode) ? "c" : "b"));
+    JADD(o, "major", JI(major(st.st_rdev)));
+    JADD(o, "minor", JI(minor(st.st_rdev)));
+    JADD(o, "fileMode", JI(st.st_mode & 07777));
+    JADD(o, "uid", JI(st.st_uid));
+    JADD(o, "gid", JI(st.st_gid));
+    json_object_array_add(devs, o);
+  }
+}
+
 static struct json_object *device_rules(bool privileged)
 {
   struct json_object *a = json_object_new_array();
@@ -566,6 +603,8 @@ int fe_build_config(const struct fe_run *r, const struct fe_image *img, const ch
   struct json_object *res = fe_resources_json(&r->res);
   struct json_object *rules = device_rules(r->privileged);
   struct json_object *devs = json_object_new_array();
+  if (r->privileged)
+    host_devices("/dev", 0, devs);
   for (char **d = r->devices; d && *d; d++)
     if (add_device(devs, rules, *d, err) < 0) {
       json_object_put(res);

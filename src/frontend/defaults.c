@@ -46,6 +46,21 @@ static int last_cap(void)
   return n;
 }
 
+/* The capabilities we hold in our bounding set: a container cannot get more
+   (this host, for one, lacks CAP_SYS_RESOURCE). */
+static uint64_t our_bounding(void)
+{
+  FILE *f = fopen("/proc/self/status", "re");
+  char line[256];
+  unsigned long long v = ~0ULL;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "CapBnd: %llx", &v) == 1)
+      break;
+  if (f)
+    fclose(f);
+  return v;
+}
+
 /* "net_admin", "CAP_NET_ADMIN", "Net_Admin" -> "CAP_NET_ADMIN"; "ALL" stays. */
 static int normalize_cap(const char *in, char **out, cn_error_t *err)
 {
@@ -63,7 +78,7 @@ static int normalize_cap(const char *in, char **out, cn_error_t *err)
     free(s);
     return -1;
   }
-  if (n > last_cap()) {
+  if (n > last_cap() || !(our_bounding() & (1ULL << n))) {
     cn_error_set(err, EINVAL,
                  "capability not supported by your kernel or not available in the current "
                  "environment: \"%s\"",
@@ -104,7 +119,7 @@ int fe_caps_resolve(const struct fe_run *r, char ***out, cn_error_t *err)
   if (r->privileged || strv_has(add, "ALL")) {
     for (int i = 0; i <= last; i++) {
       const char *name = spec_cap_name(i);
-      if (name && (r->privileged || !strv_has(drop, name)))
+      if (name && (our_bounding() & (1ULL << i)) && (r->privileged || !strv_has(drop, name)))
         cn_strv_push(&res, name);
     }
   } else if (strv_has(drop, "ALL")) {

@@ -170,6 +170,9 @@ bool frontend_wants(int argc, char **argv)
   if (argc < 1)
     return false;
   const char *cmd = argv[0];
+  /* Docker's management form: `container run`, `container ls`, ... */
+  if (is(cmd, "container"))
+    return true;
   if (has_flag(argc, argv, (const char *const[]){ "--help-docker", NULL }))
     return true;
   static const char *const docker_only[]
@@ -252,6 +255,18 @@ int frontend_main(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
   if (is(argv[0], "cinch-init"))
     return fe_cmd_init(argc, argv);
+  if (is(argv[0], "container")) {
+    if (argc < 2)
+      return cn_error_set(err, EINVAL,
+                          "Usage: cinch container COMMAND (run, ls, ps, stop, rm, "
+                          "logs, wait, inspect, kill, exec, pause, unpause, update, "
+                          "stats, attach)");
+    argc--;
+    argv++;
+    if (is(argv[0], "ls") || is(argv[0], "list"))
+      argv[0] = (char *)"ps";
+    optind = 1;
+  }
   for (int i = 1; i < argc; i++)
     if (is(argv[i], "--help-docker"))
       argv[i] = (char *)"--help";

@@ -400,3 +400,17 @@ def test_man_page_lists_every_run_flag(cinch):
         assert usage.startswith("Usage: cinch"), cmd
         for f in set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", usage)):
             assert f in man, (cmd, f)
+
+
+def test_container_management_form_and_privileged_devices(fe):
+    assert fe.run("container", "run", "--rm", "busybox", "echo", "hi").stdout == "hi\n"
+    assert fe.run("container", "ls", "-a").stdout.startswith("CONTAINER ID")
+    host = sorted(p.name for p in Path("/dev").iterdir()
+                  if p.name.startswith("loop") and p.is_block_device())
+    out = fe.run("run", "--rm", "--privileged=true", "busybox", "ls", "/dev").stdout.split()
+    assert host and set(host) <= set(out)
+    assert not any(n.startswith("loop") for n in
+                   fe.run("run", "--rm", "busybox", "ls", "/dev").stdout.split())
+    p = fe.run("run", "--rm", "--cap-add", "SYS_RESOURCE", "busybox", "true", check=False)
+    if "CAP_SYS_RESOURCE" not in Path("/proc/self/status").read_text() and p.returncode:
+        assert "not available in the current environment" in p.stderr
