@@ -129,6 +129,15 @@ def sandbox_factory(runtime):
         close_sandbox(sb, eng)
 
 
+def pytest_collection_modifyitems(config, items):
+    # A hung daemon or runtime must not hang `make check`: with pytest-timeout
+    # installed (install-deps does), every engine test gets a ceiling.
+    if config.pluginmanager.hasplugin("timeout"):
+        for item in items:
+            if "engines" in str(item.fspath) and not item.get_closest_marker("timeout"):
+                item.add_marker(pytest.mark.timeout(600))
+
+
 def pytest_terminal_summary(terminalreporter):
     if not ARGV_REPORT:
         return

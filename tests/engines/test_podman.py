@@ -1,5 +1,7 @@
 """podman (Debian 4.3, conmon, cgroupfs) with `--runtime` pointing at the runtime under test."""
 
+import json
+import os
 import subprocess
 import time
 
@@ -146,3 +148,43 @@ def test_features_cover_what_podman_sends(podman, runtime):
     for c in configs:
         missing.update(features_cover_config(feat, c))
     assert not missing, f"podman sent what `features` does not declare: {sorted(missing)}"
+
+
+def test_user_and_cgroup_namespaces(podman):
+    """`features` claims user and cgroup namespaces: podman asks for both (--uidmap,
+    --cgroupns private) and the container gets them."""
+    sb = podman.sb
+    sb.mark("podman run --uidmap --gidmap --cgroupns private --uts private --ipc private")
+    p = podman.podman(*run_args(podman), "--rm", "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536",
+                      "--cgroupns", "private", "--hostname", "inside", IMAGE, "sh", "-c",
+                      "cat /proc/self/uid_map; cat /proc/self/cgroup; hostname; id -u", timeout=180)
+    lines = p.stdout.split()
+    assert lines[:3] == ["0", "100000", "65536"], p.stdout
+    cg = [l for l in p.stdout.splitlines() if l.count(":") >= 2]
+    assert cg and all(l.split(":", 2)[2] == "/" for l in cg), p.stdout  # own cgroup is the ns root
+    assert "inside" in lines and lines[-1] == "0", p.stdout
+
+
+def test_oci_hooks_from_hooks_dir(podman):
+    """`features` claims the OCI hooks: podman turns hooks-dir entries into prestart and
+    poststart hooks of the config, and the runtime runs them with the state on stdin.
+    (podman runs poststop hooks itself, so they are not the runtime's.)"""
+    sb = podman.sb
+    hooks = f"{sb.dir}/hooks.d"
+    out = f"{sb.dir}/hook.out"
+    os.makedirs(hooks, exist_ok=True)
+    for stage in ("prestart", "poststart"):
+        with open(f"{hooks}/cinch-{stage}.json", "w") as f:
+            json.dump({"version": "1.0.0",
+                       "hook": {"path": "/bin/sh", "args": ["sh", "-c", f'read -r s; echo "{stage} $s" >> {out}']},
+                       "when": {"always": True}, "stages": [stage]}, f)
+    sb.mark("podman --hooks-dir run --rm (prestart + poststart hooks)")
+    sb.run(podman.argv("--hooks-dir", hooks, *run_args(podman), "--rm", IMAGE, "true"))
+    cfg = sb.specs_of("create", "config")[-1]
+    assert cfg["hooks"]["prestart"] and cfg["hooks"]["poststart"], cfg.get("hooks")
+    assert wait_for(lambda: os.path.exists(out) and len(open(out).read().splitlines()) >= 2, 10)
+    text = open(out).read().splitlines()
+    assert [l.split()[0] for l in text] == ["prestart", "poststart"], text
+    for l in text:
+        state = json.loads(l.split(" ", 1)[1])
+        assert state["id"] and state["bundle"] and state["pid"] > 0, l
