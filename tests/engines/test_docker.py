@@ -90,6 +90,16 @@ def test_exec_and_exec_tty(docker):
     assert_gone(dirs, "ex (rm -f)")
 
 
+def test_run_tty_and_exit_code(docker):
+    sb = docker.sb
+    sb.mark("docker run -t --rm (console socket)")
+    rc, out = sb.run_tty(docker.argv(*RUN, "-t", "--rm", IMAGE, "sh", "-c", "tty; [ -t 1 ] && echo is-tty; exit 5"))
+    assert rc == 5, out
+    assert "/dev/pts/0" in out and "is-tty" in out, out
+    sb.mark("docker run --rm exit 3")
+    assert docker.docker(*RUN, "--rm", IMAGE, "sh", "-c", "exit 3", check=False).returncode == 3
+
+
 def test_update(docker):
     sb = docker.sb
     sb.mark("docker run -d -m 64m --pids-limit 20 --cpus 0.5 (update)")
