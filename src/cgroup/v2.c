@@ -43,10 +43,12 @@ int cg_v2_memory(const char *dir, const struct spec_memory *m, bool update, cn_e
     int64_t v;
     if (cg_swap_to_v2(limit, m->swap, &v, err) < 0)
       return -1;
-    if (v != 0) {
+    /* 0 is "leave alone", except when swap equals the limit: that is the
+       OCI way to say "no swap", so swap.max gets 0 (as runc does). */
+    if (v != 0 || m->swap > 0) {
       num_or_max(v, buf);
       if (!cg_file_exists(dir, "memory.swap.max")) {
-        if (v != -1)
+        if (v != -1 && v != 0)
           return cn_error_set(err, EOPNOTSUPP,
                               KEY "memory.swap: swap accounting is not enabled on this host "
                                   "(no memory.swap.max)");

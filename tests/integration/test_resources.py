@@ -120,6 +120,17 @@ def test_memory_keys(cinch, bundle, cid):
         assert cg(cid, "memory", "memory.swappiness") == "10"
 
 
+def test_memory_swap_equal_to_limit_means_no_swap(cinch, bundle, cid):
+    b = bundle()
+    b.linux["resources"]["memory"] = {"limit": 64 * MiB, "swap": 64 * MiB}
+    create(cinch, b, cid)
+    if V2:
+        if cg_exists(cid, "memory", "memory.swap.max"):
+            assert cg(cid, "memory", "memory.swap.max") == "0"
+    else:
+        assert cg(cid, "memory", "memory.memsw.limit_in_bytes") == str(64 * MiB)
+
+
 def test_memory_unlimited_swap(cinch, bundle, cid):
     b = bundle()
     b.linux["resources"]["memory"] = {"limit": 64 * MiB, "swap": -1}
