@@ -177,7 +177,7 @@ bool frontend_wants(int argc, char **argv)
     return true;
   static const char *const docker_only[]
       = { "stop",    "rm",    "logs",   "wait",       "inspect", "stats",
-          "unpause", "limit", "images", "cinch-init", NULL };
+          "unpause", "limit", "images", "cinch-init", "attach",  NULL };
   for (size_t i = 0; docker_only[i]; i++)
     if (is(cmd, docker_only[i]))
       return true;
@@ -243,12 +243,12 @@ static const struct {
   const char *name;
   int (*fn)(struct cli_globals *, int, char **, cn_error_t *);
 } commands[] = {
-  { "run", fe_cmd_run },         { "ps", fe_cmd_ps },       { "stop", fe_cmd_stop },
-  { "rm", fe_cmd_rm },           { "logs", fe_cmd_logs },   { "wait", fe_cmd_wait },
-  { "inspect", fe_cmd_inspect }, { "kill", fe_cmd_kill },   { "stats", fe_cmd_stats },
-  { "events", fe_cmd_events },   { "limit", fe_cmd_limit }, { "unpause", fe_cmd_forward },
-  { "pause", fe_cmd_forward },   { "exec", fe_cmd_exec },   { "update", fe_cmd_update },
-  { "images", fe_cmd_images },
+  { "run", fe_cmd_run },         { "ps", fe_cmd_ps },         { "stop", fe_cmd_stop },
+  { "rm", fe_cmd_rm },           { "logs", fe_cmd_logs },     { "wait", fe_cmd_wait },
+  { "inspect", fe_cmd_inspect }, { "kill", fe_cmd_kill },     { "stats", fe_cmd_stats },
+  { "events", fe_cmd_events },   { "limit", fe_cmd_limit },   { "unpause", fe_cmd_forward },
+  { "pause", fe_cmd_forward },   { "exec", fe_cmd_exec },     { "update", fe_cmd_update },
+  { "images", fe_cmd_images },   { "attach", fe_cmd_attach },
 };
 
 int frontend_main(struct cli_globals *g, int argc, char **argv, cn_error_t *err)

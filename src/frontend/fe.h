@@ -117,6 +117,10 @@ char *fe_now_rfc3339(void);
 int64_t fe_parse_rfc3339(const char *s);
 
 /* ---- monitor.c ---- */
+#define FE_MAX_ATTACH 8
+struct sockaddr_un;
+/* The abstract unix socket a detached container's monitor listens on. */
+unsigned fe_attach_addr(const char *id, struct sockaddr_un *sa);
 struct fe_launch {
   struct cli_globals *g;
   const struct fe_run *run;
@@ -152,6 +156,7 @@ int fe_cmd_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 int fe_cmd_update(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 /* pause/unpause on a name: the OCI command with the id. */
 int fe_cmd_forward(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
+int fe_cmd_attach(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 int fe_cmd_init(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -36,6 +37,8 @@ struct mon {
   int log_fd;
   int out_r, err_r, master;
   uint64_t oom_seen, pids_seen;
+  int listen_fd;              /* attach socket (detached containers), -1 */
+  int clients[FE_MAX_ATTACH]; /* attached `cinch attach` sessions, -1 */
 };
 
 static void log_append(int fd, const char *stream, const char *buf, size_t n)
@@ -52,6 +55,25 @@ static void log_append(int fd, const char *stream, const char *buf, size_t n)
   json_object_put(o);
   if (write(fd, line, strlen(line)) < 0)
     cn_debug("log write: %s", strerror(errno));
+}
+
+static void broadcast(struct mon *m, const char *buf, size_t n)
+{
+  for (int i = 0; i < FE_MAX_ATTACH; i++) {
+    if (m->clients[i] < 0)
+      continue;
+    /* A client too slow to keep up is dropped rather than stalling the
+       container's output. */
+    for (size_t off = 0; off < n;) {
+      size_t len = n - off > 4096 ? 4096 : n - off;
+      if (send(m->clients[i], buf + off, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        close(m->clients[i]);
+        m->clients[i] = -1;
+        break;
+      }
+      off += len;
+    }
+  }
 }
 
 static void write_all(int fd, const char *buf, size_t n)
@@ -78,6 +100,7 @@ static bool pump(struct mon *m, int fd, int to, const char *stream)
     return false;
   if (m->fg && to >= 0)
     write_all(to, buf, (size_t)n);
+  broadcast(m, buf, (size_t)n);
   log_append(m->log_fd, stream, buf, (size_t)n);
   return true;
 }
@@ -198,9 +221,70 @@ static void report(int ready_fd, int code, const char *msg)
   close(ready_fd);
 }
 
+static void accept_client(struct mon *m)
+{
+  int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (fd < 0)
+    return;
+  struct ucred cr;
+  socklen_t len = sizeof cr;
+  /* Only the container's owner (root here) may attach. */
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0
+      || (cr.uid != 0 && cr.uid != getuid())) {
+    close(fd);
+    return;
+  }
+  for (int i = 0; i < FE_MAX_ATTACH; i++)
+    if (m->clients[i] < 0) {
+      m->clients[i] = fd;
+      return;
+    }
+  close(fd);
+}
+
+/* One message from a client: 'i' + bytes for the terminal, or 'w' + rows and
+   columns (two uint16) for a window size change. */
+static void client_input(struct mon *m, int i)
+{
+  char buf[4097];
+  ssize_t n = recv(m->clients[i], buf, sizeof buf, 0);
+  if (n <= 0) {
+    close(m->clients[i]);
+    m->clients[i] = -1;
+    return;
+  }
+  if (m->master < 0)
+    return;
+  if (buf[0] == 'i' && m->l->run->interactive)
+    write_all(m->master, buf + 1, (size_t)(n - 1));
+  else if (buf[0] == 'w' && n == 5) {
+    uint16_t rc[2];
+    memcpy(rc, buf + 1, sizeof rc);
+    struct winsize ws = { .ws_row = rc[0], .ws_col = rc[1] };
+    ioctl(m->master, TIOCSWINSZ, &ws);
+  }
+}
+
+static int listen_attach(const char *id)
+{
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return -1;
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  socklen_t len = fe_attach_addr(id, &sa);
+  if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 4) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
 {
-  struct mon m = { .g = l->g, .l = l, .fg = fg, .out_r = -1, .err_r = -1, .master = -1 };
+  struct mon m
+      = { .g = l->g, .l = l, .fg = fg, .out_r = -1, .err_r = -1, .master = -1, .listen_fd = -1 };
+  for (int i = 0; i < FE_MAX_ATTACH; i++)
+    m.clients[i] = -1;
   const struct fe_run *r = l->run;
   _cleanup_free_ char *logpath = xasprintf("%s/container.log", l->rec);
   _cleanup_close_ int log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -294,6 +378,8 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
     remove_record(&m);
     return fg ? (code == 125 ? -1 : code) : code;
   }
+  if (!fg)
+    m.listen_fd = listen_attach(l->id);
   set_state(&m, "running", c->pid, 0, false, false);
   event(&m, "start", 0);
   report(ready_fd, 0, "");
@@ -321,13 +407,21 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
                            { .fd = err_open ? err_r : -1, .events = POLLIN },
                            { .fd = m_open ? master : -1, .events = POLLIN },
                            { .fd = in_open ? 0 : -1, .events = POLLIN } };
-    struct pollfd all[7];
+    struct pollfd all[8 + FE_MAX_ATTACH];
     memcpy(all, p, sizeof p);
     all[6] = (struct pollfd){ .fd = oom_fd, .events = POLLIN };
+    all[7] = (struct pollfd){ .fd = m.listen_fd, .events = POLLIN };
+    for (int i = 0; i < FE_MAX_ATTACH; i++)
+      all[8 + i] = (struct pollfd){ .fd = m.clients[i], .events = POLLIN };
     struct pollfd *oomp = &all[6];
-    int n = poll(all, 7, 1000);
+    int n = poll(all, 8 + FE_MAX_ATTACH, 1000);
     if (n < 0 && errno != EINTR)
       break;
+    if (all[7].revents & POLLIN)
+      accept_client(&m);
+    for (int i = 0; i < FE_MAX_ATTACH; i++)
+      if (all[8 + i].fd >= 0 && all[8 + i].fd == m.clients[i] && all[8 + i].revents)
+        client_input(&m, i);
     if (all[1].revents & POLLIN) {
       struct signalfd_siginfo si;
       if (read(sfd, &si, sizeof si) == sizeof si) {
@@ -383,6 +477,8 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
   }
   if (raw)
     tcsetattr(0, TCSANOW, &saved);
+  if (m.listen_fd >= 0)
+    close(m.listen_fd);
   int status = container_wait(c, err);
   sigprocmask(SIG_SETMASK, &old, NULL);
   if (status < 0)
@@ -394,6 +490,10 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
   if (container_delete(c, true, &e) < 0)
     cn_warn("%s", e->msg);
   set_state(&m, "exited", 0, status, oom, true);
+  /* Attached clients learn the end (and then read the status) by EOF. */
+  for (int i = 0; i < FE_MAX_ATTACH; i++)
+    if (m.clients[i] >= 0)
+      close(m.clients[i]);
   event(&m, "die", status);
   if (r->rm) {
     remove_record(&m);

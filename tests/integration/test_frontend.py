@@ -395,7 +395,7 @@ def test_man_page_lists_every_run_flag(cinch):
     missing = sorted(f for f in flags if f not in man)
     assert not missing, missing
     for cmd in ["stop", "rm", "logs", "wait", "inspect", "stats", "events", "limit", "ps", "exec",
-                "update", "kill", "pause", "unpause"]:
+                "update", "kill", "pause", "unpause", "attach"]:
         usage = cinch.run(cmd, "--help-docker").stdout
         assert usage.startswith("Usage: cinch"), cmd
         for f in set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", usage)):
@@ -414,3 +414,57 @@ def test_container_management_form_and_privileged_devices(fe):
     p = fe.run("run", "--rm", "--cap-add", "SYS_RESOURCE", "busybox", "true", check=False)
     if "CAP_SYS_RESOURCE" not in Path("/proc/self/status").read_text() and p.returncode:
         assert "not available in the current environment" in p.stderr
+
+
+def _pty_session(argv, steps, timeout=20):
+    """Runs argv on a new pty; steps: list of (bytes to send, bytes to wait for).
+    Returns (exit code, everything read)."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    out = b""
+
+    def read_until(needle):
+        nonlocal out
+        deadline = time.monotonic() + timeout
+        while needle not in out and time.monotonic() < deadline:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if r:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:
+                    return
+    for send, expect in steps:
+        if send:
+            os.write(master, send)
+        if expect:
+            read_until(expect)
+            assert expect in out, out
+    try:
+        p.wait(timeout=timeout)
+        while select.select([master], [], [], 0.3)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(master)
+    return p.returncode, out
+
+
+def test_attach_and_detach_keys(fe):
+    cid = fe.run("run", "-dit", "--name", "att", "busybox", "sh").stdout.strip()
+    # Attach, type, detach with Ctrl-P Ctrl-Q: the container keeps running.
+    code, out = _pty_session(fe.cmd("attach", "att"),
+                             [(b"echo hel''lo\n", b"hello"), (b"\x10\x11", None)])
+    assert code == 0 and b"read escape sequence" in out
+    assert json.loads(fe.run("inspect", "att").stdout)[0]["State"]["Status"] == "running"
+    # Attach again and end the shell: attach returns its status.
+    code, out = _pty_session(fe.cmd("attach", cid[:12]),
+                             [(b"echo again''x\n", b"againx"), (b"exit 3\n", None)])
+    assert code == 3
+    assert fe.run("wait", "att").stdout.strip() == "3"
+    assert b"hello" in fe.run("logs", "att").stdout.encode()
