@@ -54,6 +54,11 @@ unsigned long sandbox_clone_flags(const struct spec *spec)
     if (ns_is_new(spec, t))
       flags |= ns_clone_flag[t];
   }
+  /* Joining a user namespace: the new namespaces must belong to it, so init
+     makes them with unshare once it has joined (ns_join_paths). */
+  const struct spec_namespace *user = ns_find(spec, SPEC_NS_USER);
+  if (user && user->path)
+    flags &= CLONE_NEWPID;
   return flags;
 }
 
@@ -134,6 +139,23 @@ int sandbox_write_id_maps(pid_t pid, const struct spec *spec, cn_error_t *err)
   return 0;
 }
 
+/* After joining a user namespace: become its root and make the new
+   namespaces clone3 left out, so they belong to it. */
+static int after_user_join(const struct spec *spec, cn_error_t *err)
+{
+  if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    return cn_error_errno(err, errno, "joined user namespace: become root");
+  int flags = 0;
+  static const enum spec_ns_type later[] = {SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_NETWORK,
+                                            SPEC_NS_MOUNT};
+  for (size_t i = 0; i < sizeof later / sizeof *later; i++)
+    if (ns_is_new(spec, later[i]))
+      flags |= ns_clone_flag[later[i]];
+  if (flags && unshare(flags) < 0)
+    return cn_error_errno(err, errno, "unshare namespaces in the joined user namespace");
+  return 0;
+}
+
 int ns_join_paths(const struct spec *spec, cn_error_t *err)
 {
   /* The user namespace first: it decides what the other joins may do. */
@@ -142,6 +164,8 @@ int ns_join_paths(const struct spec *spec, cn_error_t *err)
   for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
     const struct spec_namespace *n = ns_find(spec, order[i]);
     if (n && n->path && join_path(n->path, ns_clone_flag[order[i]], spec_ns_name(order[i]), err) < 0)
+      return -1;
+    if (n && n->path && order[i] == SPEC_NS_USER && after_user_join(spec, err) < 0)
       return -1;
   }
   return 0;
