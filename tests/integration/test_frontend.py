@@ -468,3 +468,13 @@ def test_attach_and_detach_keys(fe):
     assert code == 3
     assert fe.run("wait", "att").stdout.strip() == "3"
     assert b"hello" in fe.run("logs", "att").stdout.encode()
+
+
+def test_device_write_bps_throttles_direct_io(fe):
+    # The seed's `docker run --device-write-bps /dev/vda:30M` then dd oflag=direct.
+    with helpers.loop_device(16) as (dev, _):
+        out = fe.run("run", "--rm", "--read-only", "--device", f"{dev}:/dev/xdisk",
+                     "--device-write-bps", f"{dev}:1mb", ROOTFS,
+                     "iowrite", "/dev/xdisk", "3", "--direct", timeout=60).stdout
+        rate = float(out.split("s: ")[1].split(" MB/s")[0])
+        assert rate < 1.3, out  # 1 MiB/s allowed, plus the kernel's first-slice slack
