@@ -26,23 +26,23 @@
 #include "util/strv.h"
 #include "util/sync.h"
 
-static const char usage[] =
-    "Usage: cinch exec [OPTIONS] CONTAINER_ID [COMMAND [ARG...]]\n\n"
-    "Run a process in a running container (runc's exec).  In the foreground it\n"
-    "forwards signals and returns the process's exit status (128+N for signal N).\n\n"
-    "  -p, --process FILE       the process as an OCI process JSON object\n"
-    "  -t, --tty                allocate a pseudo-terminal\n"
-    "      --console-socket S   send the pty master to the unix socket S\n"
-    "  -d, --detach             return once the process runs\n"
-    "      --pid-file FILE      write the process's host pid to FILE\n"
-    "      --cwd DIR            working directory inside the container\n"
-    "  -e, --env K=V            set an environment variable (repeatable)\n"
-    "  -u, --user UID[:GID]     user (numeric, or a name from the container's /etc/passwd)\n"
-    "  -g, --additional-gids G  an additional group (repeatable)\n"
-    "  -c, --cap CAP            add a capability (repeatable)\n"
-    "      --no-new-privs       set no_new_privs\n"
-    "      --preserve-fds N     pass N extra fds (from 3) into the process\n"
-    "      --ignore-paused      exec even when the container is paused\n";
+static const char usage[]
+    = "Usage: cinch exec [OPTIONS] CONTAINER_ID [COMMAND [ARG...]]\n\n"
+      "Run a process in a running container (runc's exec).  In the foreground it\n"
+      "forwards signals and returns the process's exit status (128+N for signal N).\n\n"
+      "  -p, --process FILE       the process as an OCI process JSON object\n"
+      "  -t, --tty                allocate a pseudo-terminal\n"
+      "      --console-socket S   send the pty master to the unix socket S\n"
+      "  -d, --detach             return once the process runs\n"
+      "      --pid-file FILE      write the process's host pid to FILE\n"
+      "      --cwd DIR            working directory inside the container\n"
+      "  -e, --env K=V            set an environment variable (repeatable)\n"
+      "  -u, --user UID[:GID]     user (numeric, or a name from the container's /etc/passwd)\n"
+      "  -g, --additional-gids G  an additional group (repeatable)\n"
+      "  -c, --cap CAP            add a capability (repeatable)\n"
+      "      --no-new-privs       set no_new_privs\n"
+      "      --preserve-fds N     pass N extra fds (from 3) into the process\n"
+      "      --ignore-paused      exec even when the container is paused\n";
 
 enum {
   OPT_CONSOLE_SOCKET = 0x300,
@@ -54,21 +54,21 @@ enum {
 };
 
 static const struct option options[] = {
-    {"process", required_argument, 0, 'p'},
-    {"tty", no_argument, 0, 't'},
-    {"console-socket", required_argument, 0, OPT_CONSOLE_SOCKET},
-    {"detach", no_argument, 0, 'd'},
-    {"pid-file", required_argument, 0, OPT_PID_FILE},
-    {"cwd", required_argument, 0, OPT_CWD},
-    {"env", required_argument, 0, 'e'},
-    {"user", required_argument, 0, 'u'},
-    {"additional-gids", required_argument, 0, 'g'},
-    {"cap", required_argument, 0, 'c'},
-    {"no-new-privs", no_argument, 0, OPT_NO_NEW_PRIVS},
-    {"preserve-fds", required_argument, 0, OPT_PRESERVE_FDS},
-    {"ignore-paused", no_argument, 0, OPT_IGNORE_PAUSED},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
+  { "process", required_argument, 0, 'p' },
+  { "tty", no_argument, 0, 't' },
+  { "console-socket", required_argument, 0, OPT_CONSOLE_SOCKET },
+  { "detach", no_argument, 0, 'd' },
+  { "pid-file", required_argument, 0, OPT_PID_FILE },
+  { "cwd", required_argument, 0, OPT_CWD },
+  { "env", required_argument, 0, 'e' },
+  { "user", required_argument, 0, 'u' },
+  { "additional-gids", required_argument, 0, 'g' },
+  { "cap", required_argument, 0, 'c' },
+  { "no-new-privs", no_argument, 0, OPT_NO_NEW_PRIVS },
+  { "preserve-fds", required_argument, 0, OPT_PRESERVE_FDS },
+  { "ignore-paused", no_argument, 0, OPT_IGNORE_PAUSED },
+  { "help", no_argument, 0, 'h' },
+  { 0, 0, 0, 0 },
 };
 
 struct exec_opts {
@@ -183,8 +183,8 @@ static int lookup_user(pid_t pid, const char *name, uint32_t *uid, uint32_t *gid
     strsep(&s, ":");
     char *u = strsep(&s, ":");
     char *gr = strsep(&s, ":");
-    if (user && u && gr && strcmp(user, name) == 0 && parse_u32(u, uid) == 0 &&
-        parse_u32(gr, gid) == 0)
+    if (user && u && gr && strcmp(user, name) == 0 && parse_u32(u, uid) == 0
+        && parse_u32(gr, gid) == 0)
       return 0;
   }
   return cn_error_set(err, ENOENT, "--user: no user \"%s\" in the container's /etc/passwd", name);
@@ -290,7 +290,7 @@ static int build_process(struct container *c, const struct exec_opts *o, char **
 
 static int connect_socket(const char *path, cn_error_t *err)
 {
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
   if (strlen(path) >= sizeof addr.sun_path)
     return cn_error_set(err, ENAMETOOLONG, "--console-socket %s: path too long", path);
   strcpy(addr.sun_path, path);
@@ -327,8 +327,8 @@ static int enter_pid_ns(pid_t pid, cn_error_t *err)
   if (fd < 0)
     return cn_error_errno(err, errno, "open %s", path);
   struct stat a, b;
-  if (fstat(fd, &a) == 0 && stat("/proc/self/ns/pid_for_children", &b) == 0 &&
-      a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+  if (fstat(fd, &a) == 0 && stat("/proc/self/ns/pid_for_children", &b) == 0 && a.st_ino == b.st_ino
+      && a.st_dev == b.st_dev)
     return 0;
   if (setns(fd, CLONE_NEWPID) < 0)
     return cn_error_errno(err, errno, "join the container's pid namespace");
@@ -337,7 +337,7 @@ static int enter_pid_ns(pid_t pid, cn_error_t *err)
 
 static pid_t clone_into(int cgroup_fd)
 {
-  struct clone_args args = {.exit_signal = SIGCHLD};
+  struct clone_args args = { .exit_signal = SIGCHLD };
   if (cgroup_fd >= 0) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = (uint64_t)cgroup_fd;
@@ -393,12 +393,12 @@ static int spawn(struct container *c, const struct spec_process *p, const struct
     pid = clone_into(-1);
   if (pid == 0) {
     close(parent_fd);
-    struct sandbox_exec ctx = {.spec = c->spec,
-                               .process = p,
-                               .init_pid = c->pid,
-                               .sync_fd = child_fd,
-                               .console_socket_fd = console_fd,
-                               .preserve_fds = o->preserve_fds};
+    struct sandbox_exec ctx = { .spec = c->spec,
+                                .process = p,
+                                .init_pid = c->pid,
+                                .sync_fd = child_fd,
+                                .console_socket_fd = console_fd,
+                                .preserve_fds = o->preserve_fds };
     sandbox_exec_main(&ctx);
   }
   if (pid < 0)
@@ -406,8 +406,8 @@ static int spawn(struct container *c, const struct spec_process *p, const struct
   cn_closep(&child_fd);
   child_fd = -1;
   /* v1 hierarchies (and v2 when CLONE_INTO_CGROUP was not possible). */
-  if ((c->cgroup && cgroup_enter(c->cgroup, pid, err) < 0) ||
-      sync_send(parent_fd, SYNC_CONTINUE, NULL, err) < 0 || wait_exec(parent_fd, err) < 0) {
+  if ((c->cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
+      || sync_send(parent_fd, SYNC_CONTINUE, NULL, err) < 0 || wait_exec(parent_fd, err) < 0) {
     reap(pid);
     return -1;
   }
@@ -429,15 +429,15 @@ static int check_status(struct container *c, bool ignore_paused, cn_error_t *err
   if (st == CONTAINER_RUNNING || (st == CONTAINER_PAUSED && ignore_paused))
     return 0;
   if (st == CONTAINER_PAUSED)
-    return cn_error_set(err, EINVAL,
-                        "container %s is paused: resume it first (or --ignore-paused)", c->id);
+    return cn_error_set(err, EINVAL, "container %s is paused: resume it first (or --ignore-paused)",
+                        c->id);
   return cn_error_set(err, EINVAL, "cannot exec in container %s: it is %s, not running", c->id,
                       container_status_name(st));
 }
 
 int cli_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
-  _cleanup_(exec_opts_free) struct exec_opts o = {0};
+  _cleanup_(exec_opts_free) struct exec_opts o = { 0 };
   int r = parse_opts(g, argc, argv, &o, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -451,7 +451,7 @@ int cli_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     return -1;
   if (check_status(c, o.ignore_paused, err) < 0)
     return -1;
-  _cleanup_(built_process_free) struct built_process b = {0};
+  _cleanup_(built_process_free) struct built_process b = { 0 };
   if (build_process(c, &o, cmd, &b, err) < 0)
     return -1;
   if (b.p.terminal && o.detach && !o.console_socket)
@@ -473,15 +473,15 @@ int cli_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       tty_ours = sv[0];
       console_fd = sv[1];
     }
-    if (move_above(&console_fd, 3 + o.preserve_fds, err) < 0 ||
-        move_above(&tty_ours, 3 + o.preserve_fds, err) < 0)
+    if (move_above(&console_fd, 3 + o.preserve_fds, err) < 0
+        || move_above(&tty_ours, 3 + o.preserve_fds, err) < 0)
       return -1;
   }
 
   /* Signals meant for the process may come as soon as it runs, before
      container_attach forwards them: hold them until then (the child starts
      with an empty mask). */
-  static const int held[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  static const int held[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
   sigset_t hold;
   sigemptyset(&hold);
   for (size_t i = 0; i < sizeof held / sizeof *held; i++)

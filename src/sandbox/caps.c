@@ -43,7 +43,7 @@ int caps_drop_bounding(const struct spec_caps *c, cn_error_t *err)
 
 int caps_apply(const struct spec_caps *c, cn_error_t *err)
 {
-  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
   struct __user_cap_data_struct data[2];
   for (int i = 0; i < 2; i++) {
     data[i].effective = (uint32_t)(c->effective >> (32 * i));
@@ -60,9 +60,9 @@ int caps_apply(const struct spec_caps *c, cn_error_t *err)
      than failing the container (runc's default spec lists ambient caps
      without inheritable ones). */
   for (int cap = 0; cap <= last; cap++)
-    if ((c->ambient & (1ULL << cap)) && (c->inheritable & (1ULL << cap)) &&
-        (c->permitted & (1ULL << cap)) &&
-        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+    if ((c->ambient & (1ULL << cap)) && (c->inheritable & (1ULL << cap))
+        && (c->permitted & (1ULL << cap))
+        && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
       return cn_error_errno(err, errno, "process.capabilities.ambient: raise %s",
                             spec_cap_name(cap));
   return 0;

@@ -18,11 +18,9 @@ static int send_fd(int sock, int fd, const char *name, cn_error_t *err)
 {
   char cbuf[CMSG_SPACE(sizeof(int))];
   memset(cbuf, 0, sizeof cbuf);
-  struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-  struct msghdr msg = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = cbuf,
-                       .msg_controllen = sizeof cbuf};
+  struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -49,8 +47,8 @@ int console_setup(const struct spec_process *p, int console_socket_fd, bool bind
   if (ptsname_r(master, name, sizeof name) != 0)
     return cn_error_errno(err, errno, "process.terminal: ptsname");
   if (p->has_console_size) {
-    struct winsize ws = {.ws_row = (unsigned short)p->console_height,
-                         .ws_col = (unsigned short)p->console_width};
+    struct winsize ws = { .ws_row = (unsigned short)p->console_height,
+                          .ws_col = (unsigned short)p->console_width };
     if (ioctl(master, TIOCSWINSZ, &ws) < 0)
       return cn_error_errno(err, errno, "process.consoleSize");
   }

@@ -14,12 +14,12 @@
 #include "util/cleanup.h"
 
 static const struct spec_device default_devices[] = {
-    {.path = "/dev/null", .type = 'c', .major = 1, .minor = 3},
-    {.path = "/dev/zero", .type = 'c', .major = 1, .minor = 5},
-    {.path = "/dev/full", .type = 'c', .major = 1, .minor = 7},
-    {.path = "/dev/random", .type = 'c', .major = 1, .minor = 8},
-    {.path = "/dev/urandom", .type = 'c', .major = 1, .minor = 9},
-    {.path = "/dev/tty", .type = 'c', .major = 5, .minor = 0},
+  { .path = "/dev/null", .type = 'c', .major = 1, .minor = 3 },
+  { .path = "/dev/zero", .type = 'c', .major = 1, .minor = 5 },
+  { .path = "/dev/full", .type = 'c', .major = 1, .minor = 7 },
+  { .path = "/dev/random", .type = 'c', .major = 1, .minor = 8 },
+  { .path = "/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
+  { .path = "/dev/tty", .type = 'c', .major = 5, .minor = 0 },
 };
 
 static bool dev_is_bind(const struct spec *spec)
@@ -106,10 +106,10 @@ int devices_setup(struct rootfs_ctx *r, bool terminal, cn_error_t *err)
     for (size_t i = 0; i < sizeof default_devices / sizeof *default_devices; i++)
       if (make_device(r, &default_devices[i], err) < 0)
         return cn_error_wrap(err, "default device %s", default_devices[i].path);
-    static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
-                                           {"/proc/self/fd/0", "/dev/stdin"},
-                                           {"/proc/self/fd/1", "/dev/stdout"},
-                                           {"/proc/self/fd/2", "/dev/stderr"}};
+    static const char *const links[][2] = { { "/proc/self/fd", "/dev/fd" },
+                                            { "/proc/self/fd/0", "/dev/stdin" },
+                                            { "/proc/self/fd/1", "/dev/stdout" },
+                                            { "/proc/self/fd/2", "/dev/stderr" } };
     for (size_t i = 0; i < sizeof links / sizeof *links; i++)
       if (make_link(r->rootfd, links[i][0], links[i][1], err) < 0)
         return -1;
@@ -118,8 +118,8 @@ int devices_setup(struct rootfs_ctx *r, bool terminal, cn_error_t *err)
     if (pts >= 0) {
       _cleanup_close_ int dev = inroot_open(r->rootfd, "/dev", O_PATH | O_DIRECTORY);
       char buf[32];
-      _cleanup_close_ int dirfd =
-          dev < 0 ? -1 : open(fd_path(buf, dev), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+      _cleanup_close_ int dirfd
+          = dev < 0 ? -1 : open(fd_path(buf, dev), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
       if (dirfd >= 0) {
         unlinkat(dirfd, "ptmx", 0);
         if (symlinkat("pts/ptmx", dirfd, "ptmx") < 0)

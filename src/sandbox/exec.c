@@ -21,10 +21,10 @@ static const struct {
   const char *name;
   int type;
 } exec_ns[] = {
-    /* user first: it grants the rights for the others. */
-    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},
-    {"net", CLONE_NEWNET},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
-    {"mnt", CLONE_NEWNS},
+  /* user first: it grants the rights for the others. */
+  { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
+  { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+  { "mnt", CLONE_NEWNS },
 };
 #define N_EXEC_NS (sizeof exec_ns / sizeof *exec_ns)
 
@@ -97,8 +97,9 @@ _Noreturn void sandbox_exec_main(const struct sandbox_exec *ctx)
   }
   if (close_other_fds(ctx->preserve_fds, fd, -1, &err) < 0)
     sandbox_fail(fd, &err);
-  struct process_ctx pc = {.spec = ctx->spec, .p = p, .sync_fd = fd,
-                           .preserve_fds = ctx->preserve_fds, .keep_fd = -1};
+  struct process_ctx pc = {
+    .spec = ctx->spec, .p = p, .sync_fd = fd, .preserve_fds = ctx->preserve_fds, .keep_fd = -1
+  };
   if (process_prepare(&pc, &err) < 0)
     sandbox_fail(fd, &err);
   if (sync_send(fd, SYNC_READY, NULL, &err) < 0)

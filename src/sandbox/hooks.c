@@ -16,9 +16,9 @@
 static char *state_json(const struct sandbox_init *ctx)
 {
   struct json_object *o = json_object_new_object();
-  json_object_object_add(o, "ociVersion", json_object_new_string(ctx->spec->oci_version
-                                                                     ? ctx->spec->oci_version
-                                                                     : "1.0.2"));
+  json_object_object_add(
+      o, "ociVersion",
+      json_object_new_string(ctx->spec->oci_version ? ctx->spec->oci_version : "1.0.2"));
   json_object_object_add(o, "id", json_object_new_string(ctx->id ? ctx->id : ""));
   json_object_object_add(o, "status", json_object_new_string("created"));
   json_object_object_add(o, "pid", json_object_new_int(getpid()));
@@ -43,8 +43,8 @@ static int run_hook(const struct spec_hook *h, const char *state, size_t idx, cn
     return cn_error_errno(err, errno, "hooks.startContainer[%zu]: fork", idx);
   if (pid == 0) {
     dup2(pipefd[0], 0);
-    char *argv0[] = {h->path, NULL};
-    char *envp0[] = {NULL};
+    char *argv0[] = { h->path, NULL };
+    char *envp0[] = { NULL };
     execve(h->path, h->args ? h->args : argv0, h->env ? h->env : envp0);
     _exit(127);
   }
@@ -58,7 +58,7 @@ static int run_hook(const struct spec_hook *h, const char *state, size_t idx, cn
   signal(SIGPIPE, SIG_DFL);
   _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (h->timeout > 0 && pfd >= 0) {
-    struct pollfd p = {.fd = pfd, .events = POLLIN};
+    struct pollfd p = { .fd = pfd, .events = POLLIN };
     int r;
     do
       r = poll(&p, 1, h->timeout * 1000);
@@ -66,8 +66,8 @@ static int run_hook(const struct spec_hook *h, const char *state, size_t idx, cn
     if (r == 0) {
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
-      return cn_error_set(err, ETIMEDOUT, "hooks.startContainer[%zu] %s: timed out after %ds",
-                          idx, h->path, h->timeout);
+      return cn_error_set(err, ETIMEDOUT, "hooks.startContainer[%zu] %s: timed out after %ds", idx,
+                          h->path, h->timeout);
     }
   }
   int status;
@@ -75,8 +75,8 @@ static int run_hook(const struct spec_hook *h, const char *state, size_t idx, cn
     if (errno != EINTR)
       return cn_error_errno(err, errno, "hooks.startContainer[%zu]: wait", idx);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return cn_error_set(err, 0, "hooks.startContainer[%zu] %s: failed with status %d", idx,
-                        h->path, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    return cn_error_set(err, 0, "hooks.startContainer[%zu] %s: failed with status %d", idx, h->path,
+                        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
   return 0;
 }
 

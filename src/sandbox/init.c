@@ -69,19 +69,19 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
   reset_signals();
   wait_continue(fd, &err);
 
-  if (become_root_in_userns(spec, &err) < 0 || ns_join_paths(spec, &err) < 0 ||
-      ns_unshare_late(spec, &err) < 0)
+  if (become_root_in_userns(spec, &err) < 0 || ns_join_paths(spec, &err) < 0
+      || ns_unshare_late(spec, &err) < 0)
     sandbox_fail(fd, &err);
   if (!ctx->no_new_keyring && join_keyring(ctx->id, &err) < 0)
     sandbox_fail(fd, &err);
 
-  struct rootfs_ctx r = {.spec = spec,
-                         .bundle = ctx->bundle,
-                         .rootfs = ctx->rootfs,
-                         .rootfd = -1,
-                         .userns = ns_has(spec, SPEC_NS_USER)};
-  if (rootfs_prepare(&r, &err) < 0 || rootfs_mounts(&r, &err) < 0 ||
-      devices_setup(&r, p->terminal, &err) < 0)
+  struct rootfs_ctx r = { .spec = spec,
+                          .bundle = ctx->bundle,
+                          .rootfs = ctx->rootfs,
+                          .rootfd = -1,
+                          .userns = ns_has(spec, SPEC_NS_USER) };
+  if (rootfs_prepare(&r, &err) < 0 || rootfs_mounts(&r, &err) < 0
+      || devices_setup(&r, p->terminal, &err) < 0)
     sandbox_fail(fd, &err);
 
   if (sync_send(fd, SYNC_CREATE_HOOKS, NULL, &err) < 0)
@@ -108,8 +108,8 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
      follows then cannot land on a leaked fd (CVE-2024-21626). */
   if (close_other_fds(ctx->preserve_fds, fd, ctx->start_fd, &err) < 0)
     sandbox_fail(fd, &err);
-  struct process_ctx pc = {.spec = spec, .p = p, .sync_fd = fd, .preserve_fds = ctx->preserve_fds,
-                           .keep_fd = -1};
+  struct process_ctx pc
+      = { .spec = spec, .p = p, .sync_fd = fd, .preserve_fds = ctx->preserve_fds, .keep_fd = -1 };
   if (process_prepare(&pc, &err) < 0)
     sandbox_fail(fd, &err);
 

@@ -22,8 +22,8 @@ const char *fd_path(char buf[static 32], int fd)
 int inroot_open(int rootfd, const char *path, int flags)
 {
   struct open_how how = {
-      .flags = (uint64_t)(flags | O_CLOEXEC),
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    .flags = (uint64_t)(flags | O_CLOEXEC),
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
   };
   while (*path == '/')
     path++;

@@ -20,10 +20,10 @@
 #endif
 
 static const int ns_clone_flag[SPEC_NS__MAX] = {
-    [SPEC_NS_PID] = CLONE_NEWPID,     [SPEC_NS_NETWORK] = CLONE_NEWNET,
-    [SPEC_NS_MOUNT] = CLONE_NEWNS,    [SPEC_NS_IPC] = CLONE_NEWIPC,
-    [SPEC_NS_UTS] = CLONE_NEWUTS,     [SPEC_NS_USER] = CLONE_NEWUSER,
-    [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
+  [SPEC_NS_PID] = CLONE_NEWPID,       [SPEC_NS_NETWORK] = CLONE_NEWNET,
+  [SPEC_NS_MOUNT] = CLONE_NEWNS,      [SPEC_NS_IPC] = CLONE_NEWIPC,
+  [SPEC_NS_UTS] = CLONE_NEWUTS,       [SPEC_NS_USER] = CLONE_NEWUSER,
+  [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
 };
 
 static const struct spec_namespace *ns_find(const struct spec *spec, enum spec_ns_type t)
@@ -34,7 +34,10 @@ static const struct spec_namespace *ns_find(const struct spec *spec, enum spec_n
   return NULL;
 }
 
-bool ns_has(const struct spec *spec, enum spec_ns_type t) { return ns_find(spec, t) != NULL; }
+bool ns_has(const struct spec *spec, enum spec_ns_type t)
+{
+  return ns_find(spec, t) != NULL;
+}
 
 bool ns_is_new(const struct spec *spec, enum spec_ns_type t)
 {
@@ -82,8 +85,8 @@ static int write_time_offsets(const struct spec *spec, cn_error_t *err)
     n += (size_t)snprintf(buf + n, sizeof buf - n, "monotonic %" PRId64 " %" PRIu32 "\n",
                           mono->secs, mono->nanosecs);
   if (boot->set)
-    n += (size_t)snprintf(buf + n, sizeof buf - n, "boottime %" PRId64 " %" PRIu32 "\n",
-                          boot->secs, boot->nanosecs);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "boottime %" PRId64 " %" PRIu32 "\n", boot->secs,
+                          boot->nanosecs);
   if (n == 0)
     return 0;
   /* One line per write: the kernel parses a single offset per call on older
@@ -146,8 +149,8 @@ static int after_user_join(const struct spec *spec, cn_error_t *err)
   if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
     return cn_error_errno(err, errno, "joined user namespace: become root");
   int flags = 0;
-  static const enum spec_ns_type later[] = {SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_NETWORK,
-                                            SPEC_NS_MOUNT};
+  static const enum spec_ns_type later[]
+      = { SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_NETWORK, SPEC_NS_MOUNT };
   for (size_t i = 0; i < sizeof later / sizeof *later; i++)
     if (ns_is_new(spec, later[i]))
       flags |= ns_clone_flag[later[i]];
@@ -159,11 +162,12 @@ static int after_user_join(const struct spec *spec, cn_error_t *err)
 int ns_join_paths(const struct spec *spec, cn_error_t *err)
 {
   /* The user namespace first: it decides what the other joins may do. */
-  static const enum spec_ns_type order[] = {SPEC_NS_USER,   SPEC_NS_IPC, SPEC_NS_UTS,
-                                            SPEC_NS_NETWORK, SPEC_NS_CGROUP, SPEC_NS_MOUNT};
+  static const enum spec_ns_type order[]
+      = { SPEC_NS_USER, SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_NETWORK, SPEC_NS_CGROUP, SPEC_NS_MOUNT };
   for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
     const struct spec_namespace *n = ns_find(spec, order[i]);
-    if (n && n->path && join_path(n->path, ns_clone_flag[order[i]], spec_ns_name(order[i]), err) < 0)
+    if (n && n->path
+        && join_path(n->path, ns_clone_flag[order[i]], spec_ns_name(order[i]), err) < 0)
       return -1;
     if (n && n->path && order[i] == SPEC_NS_USER && after_user_join(spec, err) < 0)
       return -1;

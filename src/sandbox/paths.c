@@ -45,15 +45,15 @@ static int mask_path(const char *path, cn_error_t *err)
 
 static int readonly_path(const char *path, cn_error_t *err)
 {
-  _cleanup_close_ int tree =
-      (int)open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  _cleanup_close_ int tree
+      = (int)open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (tree < 0) {
     if (errno == ENOENT)
       return 0;
     return cn_error_errno(err, errno, "linux.readonlyPaths: %s", path);
   }
-  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                        MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                         | MOUNT_ATTR_NOEXEC };
   if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
     return cn_error_errno(err, errno, "linux.readonlyPaths: make %s read-only", path);
   if (move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)

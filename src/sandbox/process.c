@@ -53,7 +53,7 @@ void reset_signals(void)
 int close_other_fds(int preserve_fds, int keep1, int keep2, cn_error_t *err)
 {
   unsigned first = 3 + (unsigned)(preserve_fds > 0 ? preserve_fds : 0);
-  int keep[2] = {keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1};
+  int keep[2] = { keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1 };
   for (int i = 0; i < 2; i++) {
     if (keep[i] < 0 || (unsigned)keep[i] < first)
       continue;
@@ -147,7 +147,7 @@ int process_limits(const struct spec_process *p, cn_error_t *err)
       return cn_error_wrap(err, "process.oomScoreAdj");
   }
   for (size_t i = 0; i < p->n_rlimits; i++) {
-    struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
+    struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
     if (setrlimit((__rlimit_resource_t)p->rlimits[i].type, &rl) < 0)
       return cn_error_errno(err, errno, "process.rlimits[%zu] (%s %llu/%llu)", i,
                             spec_rlimit_name(p->rlimits[i].type),
@@ -184,8 +184,8 @@ int process_exec(struct process_ctx *pc, cn_error_t *err)
   const struct spec_process *p = pc->p;
   const struct spec *spec = pc->spec;
   void *filter = NULL;
-  if (spec && spec->has_linux && spec->linux_.has_seccomp &&
-      seccomp_build(&spec->linux_.seccomp, &filter, err) < 0)
+  if (spec && spec->has_linux && spec->linux_.has_seccomp
+      && seccomp_build(&spec->linux_.seccomp, &filter, err) < 0)
     return -1;
 
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while

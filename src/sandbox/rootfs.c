@@ -36,8 +36,8 @@ static int parent_mount_private(const char *rootfs, cn_error_t *err)
     if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
       continue;
     size_t n = strlen(mp);
-    bool prefix = strcmp(mp, "/") == 0 ||
-                  (strncmp(parent, mp, n) == 0 && (parent[n] == '/' || parent[n] == '\0'));
+    bool prefix = strcmp(mp, "/") == 0
+                  || (strncmp(parent, mp, n) == 0 && (parent[n] == '/' || parent[n] == '\0'));
     if (prefix && n >= strlen(best)) {
       strcpy(best, mp);
       char *opt = strstr(line, " - ");
@@ -78,7 +78,7 @@ static int set_attrs(int fd, uint64_t set, uint64_t clr, bool recursive, const c
 {
   if (!set && !clr)
     return 0;
-  struct mount_attr attr = {.attr_set = set, .attr_clr = clr};
+  struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
   if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
     return cn_error_errno(err, errno, "set attributes of mount %s", dest);
   return 0;
@@ -90,11 +90,11 @@ static void flags_to_attr(unsigned long set, unsigned long clear, uint64_t *aset
   static const struct {
     unsigned long ms;
     uint64_t attr;
-  } map[] = {{MS_RDONLY, MOUNT_ATTR_RDONLY},
-             {MS_NOSUID, MOUNT_ATTR_NOSUID},
-             {MS_NODEV, MOUNT_ATTR_NODEV},
-             {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
-             {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}};
+  } map[] = { { MS_RDONLY, MOUNT_ATTR_RDONLY },
+              { MS_NOSUID, MOUNT_ATTR_NOSUID },
+              { MS_NODEV, MOUNT_ATTR_NODEV },
+              { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+              { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME } };
   for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
     if (set & map[i].ms)
       *aset |= map[i].attr;
@@ -103,7 +103,7 @@ static void flags_to_attr(unsigned long set, unsigned long clear, uint64_t *aset
   }
   if (set & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
     *aclr |= MOUNT_ATTR__ATIME;
-    *aset |= set & MS_NOATIME ? MOUNT_ATTR_NOATIME
+    *aset |= set & MS_NOATIME       ? MOUNT_ATTR_NOATIME
              : set & MS_STRICTATIME ? MOUNT_ATTR_STRICTATIME
                                     : MOUNT_ATTR_RELATIME;
   }
@@ -214,8 +214,8 @@ static int mount_cgroup_v1(struct rootfs_ctx *r, const struct spec_mount *m,
   while (getline(&line, &cap, f) > 0) {
     char root[PATH_MAX], mp[PATH_MAX], fstype[64], super[512];
     char *sep = strstr(line, " - ");
-    if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2 ||
-        sscanf(sep + 3, "%63s %*s %511s", fstype, super) != 2)
+    if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2
+        || sscanf(sep + 3, "%63s %*s %511s", fstype, super) != 2)
       continue;
     if (strncmp(mp, "/sys/fs/cgroup/", 15) != 0 || strchr(mp + 15, '/'))
       continue;
@@ -239,14 +239,16 @@ static int mount_cgroup_v1(struct rootfs_ctx *r, const struct spec_mount *m,
         return -1;
     } else {
       _cleanup_free_ char *src = own_cgroup_source(mp, root, v2 ? NULL : super);
-      if (mount(src, fd_path((char[32]){0}, sub), NULL, MS_BIND | MS_REC, NULL) < 0)
+      if (mount(src, fd_path((char[32]){ 0 }, sub), NULL, MS_BIND | MS_REC, NULL) < 0)
         return cn_error_errno(err, errno, "bind %s onto %s", src, dest);
     }
     if (o->flags & MS_RDONLY) {
       _cleanup_close_ int top = inroot_open(r->rootfd, dest, O_PATH);
-      if (top < 0 || set_attrs(top, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                        MOUNT_ATTR_NOEXEC,
-                               0, true, dest, err) < 0)
+      if (top < 0
+          || set_attrs(top,
+                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                       0, true, dest, err)
+                 < 0)
         return top < 0 ? cn_error_errno(err, errno, "reopen %s", dest) : -1;
     }
   }
@@ -281,15 +283,15 @@ static int mount_one(struct rootfs_ctx *r, size_t i, cn_error_t *err)
     return mount_cgroup_v1(r, m, &o, target, err);
   if (strcmp(type, "cgroup") == 0)
     type = "cgroup2";
-  if (mount_fs_at(target, m->source ? m->source : type, type, o.flags, o.data, m->destination,
-                  err) < 0)
+  if (mount_fs_at(target, m->source ? m->source : type, type, o.flags, o.data, m->destination, err)
+      < 0)
     return -1;
   if (o.propagation || o.rec_set || o.rec_clr) {
     _cleanup_close_ int top = inroot_open(r->rootfd, m->destination, O_PATH);
     if (top < 0)
       return cn_error_errno(err, errno, "reopen %s", m->destination);
-    if (set_attrs(top, o.rec_set, o.rec_clr, true, m->destination, err) < 0 ||
-        set_propagation(top, o.propagation, m->destination, err) < 0)
+    if (set_attrs(top, o.rec_set, o.rec_clr, true, m->destination, err) < 0
+        || set_propagation(top, o.propagation, m->destination, err) < 0)
       return -1;
   }
   return 0;
@@ -355,7 +357,7 @@ int rootfs_finish(const struct spec *spec, cn_error_t *err)
 {
   if (!spec->root_readonly)
     return 0;
-  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
   if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) < 0)
     return cn_error_errno(err, errno, "root.readonly: remount / read-only");
   return 0;

@@ -38,10 +38,13 @@ static int parse_op(const char *name, enum scmp_compare *out)
   static const struct {
     const char *name;
     enum scmp_compare op;
-  } ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-             {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-             {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
-             {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+  } ops[] = { { "SCMP_CMP_NE", SCMP_CMP_NE },
+              { "SCMP_CMP_LT", SCMP_CMP_LT },
+              { "SCMP_CMP_LE", SCMP_CMP_LE },
+              { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+              { "SCMP_CMP_GE", SCMP_CMP_GE },
+              { "SCMP_CMP_GT", SCMP_CMP_GT },
+              { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ } };
   for (size_t i = 0; name && i < sizeof ops / sizeof *ops; i++)
     if (strcmp(name, ops[i].name) == 0) {
       *out = ops[i].op;
@@ -98,8 +101,8 @@ int seccomp_validate(const struct spec_seccomp *s, cn_error_t *err)
   for (size_t i = 0; i < s->n_syscalls; i++) {
     const struct spec_seccomp_syscall *sc = &s->syscalls[i];
     if (parse_action(sc->action, true, 0, &act) < 0)
-      return cn_error_set(err, EINVAL, "linux.seccomp.syscalls[%zu].action: unsupported \"%s\"",
-                          i, sc->action ? sc->action : "");
+      return cn_error_set(err, EINVAL, "linux.seccomp.syscalls[%zu].action: unsupported \"%s\"", i,
+                          sc->action ? sc->action : "");
     for (size_t a = 0; a < sc->n_args; a++) {
       enum scmp_compare op;
       if (parse_op(sc->args[a].op, &op) < 0)
@@ -127,10 +130,10 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t act, int nr,
   for (size_t a = 0; a < n; a++) {
     enum scmp_compare op = SCMP_CMP_EQ;
     parse_op(sc->args[a].op, &op);
-    cmp[a] = (struct scmp_arg_cmp){.arg = sc->args[a].index,
-                                   .op = op,
-                                   .datum_a = sc->args[a].value,
-                                   .datum_b = sc->args[a].value_two};
+    cmp[a] = (struct scmp_arg_cmp){ .arg = sc->args[a].index,
+                                    .op = op,
+                                    .datum_a = sc->args[a].value,
+                                    .datum_b = sc->args[a].value_two };
     if (a > 0 && cmp[a].arg != cmp[0].arg)
       same_index = false;
   }

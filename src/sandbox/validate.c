@@ -17,11 +17,11 @@ static int check_caps(const struct spec_process *p, cn_error_t *err)
   const struct {
     const char *name;
     uint64_t set;
-  } sets[] = {{"bounding", p->caps.bounding},
-              {"effective", p->caps.effective},
-              {"inheritable", p->caps.inheritable},
-              {"permitted", p->caps.permitted},
-              {"ambient", p->caps.ambient}};
+  } sets[] = { { "bounding", p->caps.bounding },
+               { "effective", p->caps.effective },
+               { "inheritable", p->caps.inheritable },
+               { "permitted", p->caps.permitted },
+               { "ambient", p->caps.ambient } };
   for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
     for (int cap = last + 1; cap < 64; cap++)
       if (sets[i].set & (1ULL << cap)) {
@@ -60,8 +60,8 @@ static int check_mounts(const struct spec *spec, cn_error_t *err)
       return cn_error_set(err, EINVAL, "mounts[%zu].destination: \"%s\" is not absolute", i,
                           m->destination ? m->destination : "");
     if (m->n_uid_mappings || m->n_gid_mappings)
-      return cn_error_set(err, ENOTSUP, "mounts[%zu].uidMappings: idmapped mounts are not supported",
-                          i);
+      return cn_error_set(err, ENOTSUP,
+                          "mounts[%zu].uidMappings: idmapped mounts are not supported", i);
     struct mount_opts o;
     if (mount_opts_parse(m->options, m->type, &o, err) < 0)
       return cn_error_wrap(err, "mounts[%zu].options", i);
@@ -86,15 +86,17 @@ static int check_namespaces(const struct spec *spec, cn_error_t *err)
   const struct spec_linux *l = &spec->linux_;
   bool new_user = ns_is_new(spec, SPEC_NS_USER);
   if (new_user && (!l->n_uid_mappings || !l->n_gid_mappings))
-    return cn_error_set(err, EINVAL, "linux.uidMappings: a new user namespace needs uid and gid "
-                                     "mappings");
+    return cn_error_set(err, EINVAL,
+                        "linux.uidMappings: a new user namespace needs uid and gid "
+                        "mappings");
   if (!new_user && (l->n_uid_mappings || l->n_gid_mappings))
     return cn_error_set(err, EINVAL, "linux.uidMappings: given without a new user namespace");
   if ((l->time_monotonic.set || l->time_boottime.set) && !ns_is_new(spec, SPEC_NS_TIME))
     return cn_error_set(err, EINVAL, "linux.timeOffsets: needs a new time namespace");
   if (ns_has(spec, SPEC_NS_USER) && !new_user && ns_is_new(spec, SPEC_NS_PID))
-    return cn_error_set(err, ENOTSUP, "linux.namespaces: joining a user namespace together "
-                                      "with a new pid namespace is not supported");
+    return cn_error_set(err, ENOTSUP,
+                        "linux.namespaces: joining a user namespace together "
+                        "with a new pid namespace is not supported");
   for (size_t i = 0; i < l->n_namespaces; i++) {
     const char *path = l->namespaces[i].path;
     if (path && !cn_path_exists(path))
