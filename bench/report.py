@@ -422,8 +422,16 @@ def render_frontend(res, w):
         return
     w("## Front end")
     w("")
-    w(f"End to end, `<engine> run --rm busybox true`, {f['runs']} runs each, interleaved. "
-      "Times in ms.")
+    w(f"End to end, `<engine> run --rm busybox true`, {f['runs']} runs each, interleaved, after "
+      "one untimed run. Times in ms. The engines are tests/engines' private offline setups "
+      "(own containerd/dockerd or podman config, busybox imported from the same rootfs); the "
+      "runtime is given to them by path, without tests/engines' logging wrapper.")
+    if f.get("podman_runs"):
+        w("")
+        w(f"Podman gets {f['podman_runs']} runs and no warm-up: podman 4.3 in this sandbox waits "
+          "~20 s for conmon's exit report (`Exceeded conmon timeout waiting for container ... "
+          "to exit` in its debug log), with runc as well as with cinch, so its numbers measure "
+          "that timeout, not the runtime.")
     w("")
     w("| command | median | p90 |")
     w("|---|---|---|")
