@@ -101,9 +101,11 @@ static char *validate_msg(const char *json, const char *rootfs, void (*edit)(str
     cn_error_release(&err);
     return m;
   }
+  size_t n_ns = s->linux_.n_namespaces; /* edits may hide some; all are freed */
   if (edit)
     edit(s);
   int r = sandbox_validate(s, rootfs, &err);
+  s->linux_.n_namespaces = n_ns;
   char *m = r < 0 ? strdup(err->msg) : NULL;
   cn_error_release(&err);
   spec_free(s);
