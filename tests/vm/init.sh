@@ -99,6 +99,10 @@ if [ -f /under-test ] && [ "$ROOTKIND" = overlay ]; then
 	cp /under-test "$R$VM_CINCH" && chmod 0755 "$R$VM_CINCH"
 fi
 
+# Shared propagation, as systemd sets up on every host: tests that expect a
+# mount made on the host to reach a container (rslave) rely on it.
+mount --make-rshared $R
+
 ip link set lo up 2>/dev/null
 hostname cinch-v2
 read up _ </proc/uptime

@@ -156,7 +156,7 @@ boot() { # $1 = accelerator
 	qemu-system-x86_64 -accel "$a" -cpu "$cpu" -m "$mem" -smp "$cpus" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 oops=panic cgroup_no_v1=all" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 oops=panic cgroup_no_v1=all ${CINCH_VM_APPEND:-mitigations=off}" \
 		-serial "file:$work/console.log" -serial "file:$work/result" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-drive "file=$work/data.img,if=virtio,format=raw,cache=unsafe" \
@@ -207,6 +207,9 @@ kvm | tcg) boot "$accel" || true ;;
 *) fail "CINCH_VM_ACCEL must be tcg, kvm or auto, not '$accel'" ;;
 esac
 
+# The guest's console stays where the next run replaces it, outside the repo.
+cp "$work/console.log" "$cache/last-console.log" 2>/dev/null &&
+	echo "v2: guest console log: $cache/last-console.log"
 res=$work/result.txt
 if ! grep -q '^DONE' "$res"; then
 	if grep -q 'Kernel panic' "$work/console.log"; then
