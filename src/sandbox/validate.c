@@ -108,6 +108,36 @@ static int check_namespaces(const struct spec *spec, cn_error_t *err)
   return 0;
 }
 
+/* A sysctl written from the container lands in the kernel: only the ones
+   that belong to a namespace the container has of its own are allowed
+   (runc's rule), the rest would change the host. */
+static int check_sysctls(const struct spec *spec, cn_error_t *err)
+{
+  static const char *const ipc[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem", "kernel.shmall",
+          "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+  for (size_t i = 0; i < spec->linux_.n_sysctl; i++) {
+    const char *k = spec->linux_.sysctl[i].key;
+    enum spec_ns_type need = SPEC_NS__MAX;
+    bool known = false;
+    for (const char *const *n = ipc; *n && !known; n++)
+      known = strcmp(k, *n) == 0;
+    if (known || strncmp(k, "fs.mqueue.", 10) == 0)
+      need = SPEC_NS_IPC;
+    else if (strncmp(k, "net.", 4) == 0)
+      need = SPEC_NS_NETWORK;
+    else if (strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0)
+      need = SPEC_NS_UTS;
+    if (need == SPEC_NS__MAX)
+      return cn_error_set(err, EINVAL,
+                          "linux.sysctl[\"%s\"]: not namespaced: it would change the host", k);
+    if (!ns_has(spec, need))
+      return cn_error_set(err, EINVAL, "linux.sysctl[\"%s\"]: needs a private %s namespace", k,
+                          spec_ns_name(need));
+  }
+  return 0;
+}
+
 static int check_devices(const struct spec *spec, cn_error_t *err)
 {
   for (size_t i = 0; i < spec->linux_.n_devices; i++) {
@@ -136,7 +166,7 @@ int sandbox_validate(const struct spec *spec, const char *rootfs, cn_error_t *er
   if (spec->linux_.rootfs_propagation && !mount_propagation_flag(spec->linux_.rootfs_propagation))
     return cn_error_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"",
                         spec->linux_.rootfs_propagation);
-  if (check_devices(spec, err) < 0)
+  if (check_devices(spec, err) < 0 || check_sysctls(spec, err) < 0)
     return -1;
   if (spec->linux_.has_seccomp && seccomp_validate(&spec->linux_.seccomp, err) < 0)
     return -1;

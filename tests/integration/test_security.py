@@ -303,3 +303,19 @@ def test_preserve_fds_passes_exactly_n(cinch, bundle, cid):
             os.close(fd)
     assert p.returncode == 0, p.stderr
     assert fdlist(p.stdout) == [0, 1, 2, 3, 4], p.stdout
+
+
+@pytest.mark.parametrize("key,why", [("vm.swappiness", "not namespaced"),
+                                     ("kernel.shmmax", "ipc"),
+                                     ("net.ipv4.ip_forward", "network")])
+def test_sysctl_that_would_reach_the_host_is_refused(cinch, bundle, cid, key, why):
+    before = open("/proc/sys/" + key.replace(".", "/")).read()
+    b = bundle(args=["true"])
+    b.linux["sysctl"] = {key: "1"}
+    if why != "not namespaced":
+        b.linux["namespaces"] = [n for n in b.linux["namespaces"]
+                                 if n["type"] != ("ipc" if why == "ipc" else "network")]
+    p = go(cinch, b, cid, check=False)
+    assert p.returncode != 0 and key in p.stderr and why in p.stderr
+    assert open("/proc/sys/" + key.replace(".", "/")).read() == before
+    assert cinch.ids() == []
