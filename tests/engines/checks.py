@@ -25,9 +25,9 @@ def bomb_script():
             "read e < %s; echo pids.events=$e; echo survived" % (mx, ev))
 
 
-def assert_gone(dirs, what="container"):
+def assert_gone(dirs, what="container", timeout=10):
     """The runtime removed the container's cgroup directories."""
-    left = wait_for(lambda: [d for d in dirs.values() if os.path.isdir(d)] or None, 10)
+    wait_for(lambda: not [d for d in dirs.values() if os.path.isdir(d)], timeout)
     left = [d for d in dirs.values() if os.path.isdir(d)]
     assert not left, f"{what}: cgroup dirs still present after removal: {left}"
 

@@ -430,10 +430,12 @@ class Sandbox:
 
     def normalized(self):
         """The log with temp paths, ids and the runtime path made stable for quoting."""
-        out = []
+        out, t0 = [], None
         for l in self.argv_lines():
             if l.startswith("CALL "):
-                l = re.sub(r"^CALL \S+ ", "", l)
+                t = float(l.split()[1])
+                t0 = t if t0 is None else t0
+                l = re.sub(r"^CALL \S+ ", "+%.2fs " % (t - t0), l)
                 l = re.sub(r"ppid=\d+", "ppid=", l)
             l = l.replace(self.dir, "$T").replace(self.tag, "$NS")
             l = re.sub(r"[0-9a-f]{64}", "<ID>", l)
