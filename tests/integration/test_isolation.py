@@ -180,3 +180,26 @@ def test_one_clone_carries_the_namespaces(cinch, bundle, cid):
         assert ns_inode(pid, ns) != ns_inode(me, ns), ns
     for ns in ("user", "cgroup"):
         assert ns_inode(pid, ns) == ns_inode(me, ns), ns
+
+
+def test_start_container_hook_runs_inside_with_the_state(cinch, bundle, cid):
+    """startContainer hooks run in the container (its root, its /dev/shm) after
+    `start`, before the program, with the OCI state on stdin."""
+    b = bundle(args=["sh", "-c", "cat /dev/shm/state; echo; cat /dev/shm/where"])
+    b.config["hooks"] = {"startContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", "cat > /dev/shm/state; hostname > /dev/shm/where"]}]}
+    b.save()
+    out = cinch.run("run", "--bundle", b.path, cid).stdout.splitlines()
+    import json
+    state = json.loads(out[0])
+    assert state["id"] == cid and state["bundle"] == str(b.path)
+    assert out[1] == "cinch"  # the container's hostname: the hook ran in its namespaces
+
+
+def test_start_container_hook_failure_stops_the_container(cinch, bundle, cid):
+    b = bundle(args=["echo", "must-not-run"])
+    b.config["hooks"] = {"startContainer": [{"path": "/bin/false"}]}
+    b.save()
+    p = cinch.run("run", "--bundle", b.path, cid, check=False)
+    assert p.returncode != 0 and "must-not-run" not in p.stdout
+    assert "startContainer" in p.stderr
