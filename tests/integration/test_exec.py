@@ -220,3 +220,53 @@ def test_init_terminal_with_console_socket(cinch, bundle, cid, tmp_path):
     finally:
         cs.close()
     assert "/dev/pts/0" in out and "/dev/console" in out and "ctty-ok" in out
+
+
+def test_exec_tty_in_the_foreground_is_proxied(cinch, running):
+    """exec -t without --console-socket: cinch itself holds the pty master and
+    copies between it and its own terminal."""
+    import pty
+    c = running()
+    master, slave = pty.openpty()
+    try:
+        p = cinch.popen("exec", "-t", c, "sh", "-c", "tty; [ -t 1 ] && echo out-is-tty",
+                        stdin=slave, stdout=slave, stderr=slave)
+        os.close(slave)
+        slave = -1
+        out = read_until(master, "out-is-tty")
+        p.wait(timeout=30)
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    assert "/dev/pts/" in out and "out-is-tty" in out
+    assert p.returncode == 0
+
+
+def test_exec_preserve_fds(cinch, running):
+    import subprocess
+    c = running()
+    r, w = os.pipe()
+
+    def place():
+        os.dup2(r, 3)
+        os.dup2(w, 4)
+
+    try:
+        p = subprocess.run(cinch.cmd("exec", "--preserve-fds", "1", c, "fdlist"), pass_fds=(3, 4),
+                           preexec_fn=place, capture_output=True, text=True, timeout=30)
+    finally:
+        os.close(r)
+        os.close(w)
+    assert p.returncode == 0, p.stderr
+    assert sorted(int(l.split(" -> ")[0]) for l in p.stdout.splitlines()) == [0, 1, 2, 3]
+
+
+def test_exec_refuses_a_paused_container(cinch, running):
+    c = running()
+    cinch.run("pause", c)
+    try:
+        p = cinch.run("exec", c, "true", check=False)
+        assert p.returncode != 0 and "paused" in p.stderr
+    finally:
+        cinch.run("resume", c)
