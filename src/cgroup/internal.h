@@ -112,7 +112,12 @@ int cg_parse_cpuset(const char *s, uint64_t mask[16]);
 /* "2MB" -> 2097152; 0 when not a size. */
 uint64_t cg_hugepage_bytes(const char *page_size);
 
+/* Removes the directories this container made, deepest first (rollback and
+   destroy). */
+void cg_rmdir_made(struct cgroup *cg);
+
 /* Small helpers. */
+void cg_sleep_ms(long ms);
 int cg_write(const char *dir, const char *file, const char *val, cn_error_t *err);
 int cg_read(const char *dir, const char *file, char **out, cn_error_t *err);
 int cg_read_u64(const char *dir, const char *file, uint64_t *v, cn_error_t *err);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup/internal.h"
@@ -69,4 +70,10 @@ size_t cg_dirs(const struct cgroup *cg, const char **out, size_t max)
   if (cg->unified && n < max)
     out[n++] = cg->unified;
   return n;
+}
+
+void cg_sleep_ms(long ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  nanosleep(&ts, NULL);
 }
