@@ -59,6 +59,10 @@ int rootfs_prepare(struct rootfs_ctx *r, cn_error_t *err)
     if (!flag)
       return cn_error_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", prop);
     flag |= MS_REC;
+    /* An unbindable tree cannot be bound onto itself: it becomes unbindable
+       after pivot_root (rootfs_pivot), cut off from the host until then. */
+    if (flag & MS_UNBINDABLE)
+      flag = MS_SLAVE | MS_REC;
   }
   if (mount(NULL, "/", NULL, flag, NULL) < 0)
     return cn_error_errno(err, errno, "linux.rootfsPropagation: set / to %s",
@@ -344,17 +348,16 @@ int rootfs_pivot(struct rootfs_ctx *r, bool no_pivot, cn_error_t *err)
     close(r->rootfd);
     r->rootfd = -1;
   }
-  if (no_pivot ? move_chroot(r->rootfs, err) : pivot(r->rootfs, err))
-    return -1;
-  const char *prop = r->spec->has_linux ? r->spec->linux_.rootfs_propagation : NULL;
-  unsigned long flag = mount_propagation_flag(prop);
-  if (flag && mount(NULL, "/", NULL, flag | MS_REC, NULL) < 0)
-    return cn_error_errno(err, errno, "linux.rootfsPropagation: set / to %s", prop);
-  return 0;
+  return no_pivot ? move_chroot(r->rootfs, err) : pivot(r->rootfs, err);
 }
 
 int rootfs_finish(const struct spec *spec, cn_error_t *err)
 {
+  /* Last, once every bind inside is made (an unbindable tree refuses them). */
+  const char *prop = spec->has_linux ? spec->linux_.rootfs_propagation : NULL;
+  unsigned long flag = mount_propagation_flag(prop);
+  if (flag && mount(NULL, "/", NULL, flag | MS_REC, NULL) < 0)
+    return cn_error_errno(err, errno, "linux.rootfsPropagation: set / to %s", prop);
   if (!spec->root_readonly)
     return 0;
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };

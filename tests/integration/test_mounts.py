@@ -333,3 +333,18 @@ def test_mount_propagation_from_host(cinch, bundle, cid, shared_dir, prop, seen)
         assert out == ("1" if seen else "0")
     finally:
         subprocess.run(["umount", "-l", str(shared_dir / "late")], check=False)
+
+
+@pytest.mark.parametrize("prop,flag", [("rshared", "shared:"), ("runbindable", "unbindable"),
+                                       ("rprivate", None)])
+def test_rootfs_propagation_applies_to_the_root(cinch, bundle, cid, prop, flag):
+    b = bundle(args=["awk", "$5 == \"/\" || $5 == \"/proc\"", "/proc/self/mountinfo"])
+    b.linux["rootfsPropagation"] = prop
+    lines = go(cinch, b, cid).stdout.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        opt = line.split(" - ")[0].split()[6:]
+        if flag:
+            assert any(o.startswith(flag) for o in opt), line
+        else:
+            assert opt == [], line
