@@ -4,7 +4,8 @@ Every engine test runs inside a Sandbox: a temporary directory plus a holder
 process that owns a private mount and network namespace, with fresh tmpfs on
 /run and /var/tmp.  Daemons, shims, conmon and every client command are run in
 those namespaces (nsenter), so whatever the engines mount or configure
-(overlay mounts, bridges, swarm's vxlan, runtime state under /run) disappears
+(overlay mounts, bridges, swarm's vxlan, runtime state under /run, dockerd's
+/etc/docker/key.json, podman's /var/lib/containers/cache) disappears
 with the holder, and the host's mount table, network and /run stay untouched.
 Containers are put under a cgroup parent named after the sandbox, so a stray
 cgroup or process of a test is found by walking one directory per controller.
@@ -298,7 +299,11 @@ class Sandbox:
         self.host_links = self._links()
         self.holder = subprocess.Popen(
             ["unshare", "--mount", "--net", "--propagation", "private", "sh", "-c",
-             "mount -t tmpfs -o mode=755 cinch-eng /run && mount -t tmpfs -o mode=1777 cinch-eng /var/tmp"
+             # dockerd writes /etc/docker/key.json and podman /var/lib/containers/cache
+             # whatever their configured roots: those get a private tmpfs too.
+             "mkdir -p /etc/docker /var/lib/containers"
+             " && for d in /run /etc/docker /var/lib/containers; do mount -t tmpfs -o mode=755 cinch-eng $d || exit 1; done"
+             " && mount -t tmpfs -o mode=1777 cinch-eng /var/tmp"
              " && ip link set lo up && echo ready && exec sleep 100000"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = self.holder.stdout.readline()
