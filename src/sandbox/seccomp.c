@@ -8,6 +8,7 @@
 #include "sandbox/internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 static int parse_action(const char *name, bool has_errno, uint32_t errno_ret, uint32_t *out)
 {
@@ -81,6 +82,7 @@ static int flag_attr(const char *name, enum scmp_filter_attr *attr)
 
 int seccomp_validate(const struct spec_seccomp *s, cn_error_t *err)
 {
+  _cleanup_strv_ char **unknown = NULL;
   uint32_t act;
   if (parse_action(s->default_action, true, 0, &act) < 0)
     return cn_error_set(err, EINVAL, "linux.seccomp.defaultAction: unsupported action \"%s\"",
@@ -114,9 +116,22 @@ int seccomp_validate(const struct spec_seccomp *s, cn_error_t *err)
     }
     for (char **n = sc->names; n && *n; n++)
       if (seccomp_syscall_resolve_name(*n) == __NR_SCMP_ERROR)
-        cn_warn("linux.seccomp.syscalls[%zu]: syscall \"%s\" unknown on this architecture, "
-                "skipped",
-                i, *n);
+        cn_strv_push(&unknown, *n);
+  }
+  /* One line, not one per name: profiles written for many architectures
+     (Docker's) name dozens of syscalls this one lacks. */
+  if (unknown) {
+    size_t n = cn_strv_len(unknown), len = 1;
+    for (size_t i = 0; i < n; i++)
+      len += strlen(unknown[i]) + 2;
+    _cleanup_free_ char *list = xcalloc(1, len);
+    for (size_t i = 0; i < n; i++) {
+      if (i)
+        strcat(list, ", ");
+      strcat(list, unknown[i]);
+    }
+    cn_warn("linux.seccomp: %zu syscall name%s unknown on this architecture, skipped: %s", n,
+            n == 1 ? "" : "s", list);
   }
   return 0;
 }
