@@ -104,14 +104,36 @@ int fe_cmd_attach(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   bool is_tty = json_object_object_get_ex(meta, "Config", &cfg)
                 && json_object_object_get_ex(cfg, "Tty", &tty) && json_object_get_boolean(tty);
 
+  return fe_attach_session(g, id, is_tty, !no_stdin, keys, err);
+}
+
+int fe_attach_session(struct cli_globals *g, const char *id, bool is_tty, bool with_stdin,
+                      const char *keys, cn_error_t *err)
+{
   _cleanup_close_ int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   struct sockaddr_un sa;
   unsigned len = fe_attach_addr(id, &sa);
   if (sock < 0 || connect(sock, (struct sockaddr *)&sa, len) < 0)
     return cn_error_errno(err, errno,
-                          "attach %s: its monitor does not answer (only containers started "
+                          "attach %.12s: its monitor does not answer (only containers started "
                           "with -d can be attached)",
-                          argv[optind]);
+                          id);
+  /* The first packet says whether the container runs. */
+  char hello[4096];
+  ssize_t hn = recv(sock, hello, sizeof hello - 1, 0);
+  if (hn <= 0)
+    return cn_error_set(err, EIO, "attach %.12s: the container's monitor went away", id);
+  hello[hn] = '\0';
+  if (hello[0] == 'E') {
+    char *msg = NULL;
+    int code = (int)strtol(hello + 1, &msg, 10);
+    if (msg && *msg == ' ')
+      msg++;
+    if (code == 125 || code == 0)
+      return cn_error_set(err, EINVAL, "%s", msg ? msg : "");
+    fprintf(stderr, "cinch: %s\n", msg ? msg : "");
+    return code;
+  }
   struct termios saved;
   bool raw = is_tty && isatty(0) && tcgetattr(0, &saved) == 0;
   if (raw) {
@@ -126,7 +148,8 @@ int fe_cmd_attach(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   sigaddset(&set, SIGWINCH);
   sigprocmask(SIG_BLOCK, &set, &old);
   _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-  bool in_open = !no_stdin, detached = false;
+  bool in_open = with_stdin, detached = false;
+  int code = -1;
   size_t matched = 0, nkeys = strlen(keys);
   for (;;) {
     struct pollfd p[3] = { { .fd = sock, .events = POLLIN },
@@ -161,10 +184,17 @@ int fe_cmd_attach(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     }
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       char buf[8192];
-      ssize_t n = recv(sock, buf, sizeof buf, 0);
+      ssize_t n = recv(sock, buf, sizeof buf - 1, 0);
       if (n <= 0)
         break;
-      for (ssize_t off = 0; off < n;) {
+      if (buf[0] == 'X') {
+        buf[n] = '\0';
+        code = atoi(buf + 1);
+        continue;
+      }
+      if (buf[0] != 'o')
+        continue;
+      for (ssize_t off = 1; off < n;) {
         ssize_t w = write(1, buf + off, (size_t)(n - off));
         if (w <= 0)
           break;
@@ -179,7 +209,8 @@ int fe_cmd_attach(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     fprintf(stderr, "\r\nread escape sequence\r\n");
     return 0;
   }
-  int code = 0;
+  if (code >= 0)
+    return code;
   if (fe_wait_exit(g->root, id, 10000, &code, err) < 0)
     return -1;
   return code;

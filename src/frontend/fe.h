@@ -128,6 +128,7 @@ struct fe_launch {
   char *name;
   char *bundle;
   char *rec;
+  bool attach_first; /* the launcher attaches before the start (run -it) */
 };
 int fe_launch(struct fe_launch *l, cn_error_t *err);
 /* Status of a record: "created", "running", "paused", "exited", "dead". */
@@ -157,6 +158,10 @@ int fe_cmd_update(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 /* pause/unpause on a name: the OCI command with the id. */
 int fe_cmd_forward(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
 int fe_cmd_attach(struct cli_globals *g, int argc, char **argv, cn_error_t *err);
+/* An attached terminal session; returns the container's status, or 0 when
+   detached with keys. */
+int fe_attach_session(struct cli_globals *g, const char *id, bool tty, bool with_stdin,
+                      const char *keys, cn_error_t *err);
 int fe_cmd_init(int argc, char **argv);
 
 #endif

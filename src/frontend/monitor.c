@@ -65,8 +65,10 @@ static void broadcast(struct mon *m, const char *buf, size_t n)
     /* A client too slow to keep up is dropped rather than stalling the
        container's output. */
     for (size_t off = 0; off < n;) {
+      char pkt[4097] = { 'o' };
       size_t len = n - off > 4096 ? 4096 : n - off;
-      if (send(m->clients[i], buf + off, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+      memcpy(pkt + 1, buf + off, len);
+      if (send(m->clients[i], pkt, len + 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         close(m->clients[i]);
         m->clients[i] = -1;
         break;
@@ -221,25 +223,46 @@ static void report(int ready_fd, int code, const char *msg)
   close(ready_fd);
 }
 
-static void accept_client(struct mon *m)
+/* Packets to a client: 'S' started, 'E' + "code message" failed to start,
+   'o' + output, 'X' + exit status (last). */
+static void send_str(int fd, char type, const char *s)
+{
+  _cleanup_free_ char *pkt = xasprintf("%c%s", type, s);
+  send(fd, pkt, strlen(pkt), MSG_NOSIGNAL);
+}
+
+static int accept_client(struct mon *m, bool hello)
 {
   int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
   if (fd < 0)
-    return;
+    return -1;
   struct ucred cr;
   socklen_t len = sizeof cr;
   /* Only the container's owner (root here) may attach. */
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0
       || (cr.uid != 0 && cr.uid != getuid())) {
     close(fd);
-    return;
+    return -1;
   }
   for (int i = 0; i < FE_MAX_ATTACH; i++)
     if (m->clients[i] < 0) {
       m->clients[i] = fd;
-      return;
+      if (hello)
+        send_str(fd, 'S', "");
+      return i;
     }
   close(fd);
+  return -1;
+}
+
+/* `run -it`: the launcher attaches before the container starts, so the
+   first prompt is not lost. */
+static int wait_first_client(struct mon *m)
+{
+  struct pollfd p = { .fd = m->listen_fd, .events = POLLIN };
+  if (m->listen_fd < 0 || poll(&p, 1, 30000) <= 0)
+    return -1;
+  return accept_client(m, false);
 }
 
 /* One message from a client: 'i' + bytes for the terminal, or 'w' + rows and
@@ -369,20 +392,35 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
   sigprocmask(SIG_BLOCK, &set, &old);
   _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
+  if (!fg)
+    m.listen_fd = listen_attach(l->id);
+  int first = -1;
+  if (l->attach_first) {
+    report(ready_fd, 0, "");
+    ready_fd = -1;
+    first = wait_first_client(&m);
+  }
   if (container_start(c, err) < 0) {
     _cleanup_error_ cn_error_t e = NULL;
     container_delete(c, true, &e);
     sigprocmask(SIG_SETMASK, &old, NULL);
     int code = exec_code(*err);
     report(ready_fd, code, (*err)->msg);
+    if (first >= 0) {
+      _cleanup_free_ char *msg = xasprintf("%d %s", code, (*err)->msg);
+      send_str(m.clients[first], 'E', msg);
+      close(m.clients[first]);
+    }
+    if (m.listen_fd >= 0)
+      close(m.listen_fd);
     remove_record(&m);
     return fg ? (code == 125 ? -1 : code) : code;
   }
-  if (!fg)
-    m.listen_fd = listen_attach(l->id);
   set_state(&m, "running", c->pid, 0, false, false);
   event(&m, "start", 0);
   report(ready_fd, 0, "");
+  if (first >= 0)
+    send_str(m.clients[first], 'S', "");
   _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 
   struct termios saved;
@@ -418,7 +456,7 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
     if (n < 0 && errno != EINTR)
       break;
     if (all[7].revents & POLLIN)
-      accept_client(&m);
+      accept_client(&m, true);
     for (int i = 0; i < FE_MAX_ATTACH; i++)
       if (all[8 + i].fd >= 0 && all[8 + i].fd == m.clients[i] && all[8 + i].revents)
         client_input(&m, i);
@@ -490,21 +528,28 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
   if (container_delete(c, true, &e) < 0)
     cn_warn("%s", e->msg);
   set_state(&m, "exited", 0, status, oom, true);
-  /* Attached clients learn the end (and then read the status) by EOF. */
-  for (int i = 0; i < FE_MAX_ATTACH; i++)
-    if (m.clients[i] >= 0)
-      close(m.clients[i]);
   event(&m, "die", status);
   if (r->rm) {
     remove_record(&m);
     event(&m, "destroy", 0);
   }
+  /* Attached clients get the status last, once a --rm container is gone. */
+  char code_text[16];
+  snprintf(code_text, sizeof code_text, "%d", status);
+  for (int i = 0; i < FE_MAX_ATTACH; i++)
+    if (m.clients[i] >= 0) {
+      send_str(m.clients[i], 'X', code_text);
+      close(m.clients[i]);
+    }
   return status;
 }
 
 int fe_launch(struct fe_launch *l, cn_error_t *err)
 {
-  if (!l->run->detach)
+  /* `run -it` is a detached container plus an attached terminal, as with
+     Docker: Ctrl-P Ctrl-Q leaves it running. */
+  l->attach_first = !l->run->detach && l->run->tty && l->run->interactive;
+  if (!l->run->detach && !l->attach_first)
     return monitor(l, -1, true, err);
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
@@ -548,6 +593,8 @@ int fe_launch(struct fe_launch *l, cn_error_t *err)
   code = (int)strtol(buf, &msg, 10);
   if (*msg == ' ')
     msg++;
+  if (code == 0 && l->attach_first)
+    return fe_attach_session(l->g, l->id, true, true, "\x10\x11", err);
   if (code == 0) {
     printf("%s\n", l->id);
     return 0;

@@ -183,14 +183,15 @@ def test_exit_codes(fe, args, code):
 
 # ---- detached containers ----------------------------------------------------------
 
-def test_detached_logs_and_status_survive_the_front_end(fe):
-    p = fe.run("run", "-d", "--name", "bg", "busybox", "sh", "-c",
-               "echo to-out; echo to-err >&2; sleep 1; exit 7")
+def test_detached_logs_and_status_survive_the_front_end(fe, tmp_path):
+    p = fe.run("run", "-d", "--name", "bg", "-v", f"{tmp_path}:/mnt", "busybox", "sh", "-c",
+               "echo to-out; echo to-err >&2; while [ ! -e /mnt/go ]; do sleep 0.05; done; exit 7")
     cid = p.stdout.strip()
     assert len(cid) == 64
     # The front end has exited; the OCI layer sees the container running.
     assert fe.state(cid)["status"] == "running"
     assert cid in fe.run("list").stdout
+    (tmp_path / "go").touch()
     assert fe.run("wait", "bg").stdout.strip() == "7"
     logs = fe.run("logs", "bg")
     assert logs.stdout == "to-out\n" and logs.stderr == "to-err\n"
@@ -478,3 +479,21 @@ def test_device_write_bps_throttles_direct_io(fe):
                      "iowrite", "/dev/xdisk", "3", "--direct", timeout=60).stdout
         rate = float(out.split("s: ")[1].split(" MB/s")[0])
         assert rate < 1.3, out  # 1 MiB/s allowed, plus the kernel's first-slice slack
+
+
+def test_run_it_sees_the_first_prompt_detaches_and_returns_status(fe):
+    # The first prompt is not lost: the terminal is attached before the start.
+    code, out = _pty_session(fe.cmd("run", "-it", "--rm", "--name", "itrm", "busybox", "sh"),
+                             [(None, b"# "), (b"echo in''side\n", b"inside"), (b"exit 5\n", None)])
+    assert code == 5, out
+    assert fe.run("ps", "-a", "-q").stdout.strip() == ""
+    # Ctrl-P Ctrl-Q leaves `run -it` and the container running; attach comes back.
+    code, out = _pty_session(fe.cmd("run", "-it", "--name", "itd", "busybox", "sh"),
+                             [(None, b"# "), (b"\x10\x11", None)])
+    assert code == 0 and b"read escape sequence" in out
+    assert json.loads(fe.run("inspect", "itd").stdout)[0]["State"]["Status"] == "running"
+    code, _ = _pty_session(fe.cmd("attach", "itd"), [(b"exit 2\n", None)])
+    assert code == 2
+    # A command that cannot start still gets Docker's status through the terminal path.
+    code, out = _pty_session(fe.cmd("run", "-it", "--rm", "busybox", "nosuchcmd"), [])
+    assert code == 127 and b"not found" in out
