@@ -270,3 +270,11 @@ def test_exec_refuses_a_paused_container(cinch, running):
         assert p.returncode != 0 and "paused" in p.stderr
     finally:
         cinch.run("resume", c)
+
+
+def test_exec_into_a_no_pivot_container_lands_in_its_root(cinch, bundle, cid, tmp_path):
+    b = bundle(args=["sleep-forever"], copy_rootfs=True)
+    (b.rootfs / "marker-of-this-rootfs").write_text("")
+    cinch.run("run", "-d", "--no-pivot", "--bundle", b.path, cid)
+    out = cinch.run("exec", cid, "ls", "/").stdout.split()
+    assert "marker-of-this-rootfs" in out and "work" not in out

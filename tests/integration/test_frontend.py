@@ -248,8 +248,8 @@ def test_names_prefixes_stop_rm(fe):
 
 def test_kill_pause_unpause_exec_by_name(fe):
     fe.run("run", "-d", "--name", "kk", "busybox", "sh", "-c",
-           "trap 'echo got-usr1' USR1; while :; do sleep 0.1; done")
-    time.sleep(0.5)
+           "trap 'echo got-usr1' USR1; echo trap-set; while :; do sleep 0.1; done")
+    helpers.wait_for(lambda: "trap-set" in fe.run("logs", "kk").stdout, what="the trap")
     fe.run("kill", "-s", "USR1", "kk")
     helpers.wait_for(lambda: "got-usr1" in fe.run("logs", "kk").stdout, what="USR1 trap")
     fe.run("pause", "kk")
