@@ -43,6 +43,8 @@ def assert_error(p, *words):
     status and a non-empty message are checked."""
     assert p.returncode != 0, f"{p.args} succeeded: {p.stdout}"
     assert p.stderr.strip(), f"{p.args} failed silently"
+    if not is_runc():  # runc adds logrus noise; cinch says it in one line
+        assert len(p.stderr.strip().splitlines()) == 1, p.stderr
     for w in [] if is_runc() else words:
         assert w.lower() in p.stderr.lower(), f"{w!r} not in {p.stderr!r}"
 
