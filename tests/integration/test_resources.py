@@ -221,6 +221,8 @@ def test_hugetlb_limit(cinch, bundle, cid):
     p = create(cinch, b, cid, check=False)
     top = helpers.hierarchy("hugetlb")
     if p.returncode != 0:
+        if is_runc():
+            pytest.xfail("runc 1.1 cannot place hugetlb in the unified hierarchy of a hybrid host")
         # Only acceptable when no hierarchy offers hugetlb, and then it must say so.
         assert "hugepageLimits" in p.stderr and "hugetlb" in p.stderr
         return
