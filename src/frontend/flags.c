@@ -39,6 +39,7 @@ enum {
   O_WRITE_BPS,
   O_READ_IOPS,
   O_WRITE_IOPS,
+  O_RESERVE_CPU,
   O_ULIMIT,
   O_SHM_SIZE,
   O_CAP_ADD,
@@ -89,6 +90,10 @@ enum {
       { "device-read-bps", required_argument, 0, O_READ_BPS },                                     \
       { "device-write-bps", required_argument, 0, O_WRITE_BPS },                                   \
       { "device-read-iops", required_argument, 0, O_READ_IOPS },                                   \
+      { "limit-cpu", required_argument, 0, O_CPUS },                                               \
+      { "limit-memory", required_argument, 0, 'm' },                                               \
+      { "reserve-memory", required_argument, 0, O_MEMORY_RESERVATION },                            \
+      { "reserve-cpu", required_argument, 0, O_RESERVE_CPU },                                      \
   {                                                                                                \
     "device-write-iops", required_argument, 0, O_WRITE_IOPS                                        \
   }
@@ -389,6 +394,15 @@ static int res_flag(struct fe_resources *res, const struct option *opts, int c, 
   case O_WRITE_IOPS:
     r = parse_throttle(val, false, &res->write_iops, err);
     break;
+  case O_RESERVE_CPU: {
+    /* `docker service create --reserve-cpu` only guides swarm's scheduler;
+       compose's reservations.cpus is ignored the same way. */
+    int64_t ignored = 0;
+    r = fe_parse_nanocpus(val, &ignored, err);
+    if (r == 0)
+      cn_warn("--reserve-cpu only guides a scheduler; it sets no cgroup limit and is ignored");
+    break;
+  }
   default:
     return 1;
   }

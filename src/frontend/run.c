@@ -54,6 +54,9 @@ static const char run_usage[]
       "      --device-write-iops D:N     write IO/s limit\n"
       "      --ulimit NAME=SOFT[:HARD]   rlimit (nofile, nproc, core, ...)\n"
       "      --shm-size BYTES            size of /dev/shm (default 64MB)\n"
+      "      --limit-cpu, --limit-memory, --reserve-memory, --reserve-cpu\n"
+      "                                  `docker service` spellings of --cpus, -m,\n"
+      "                                  --memory-reservation (--reserve-cpu: ignored)\n"
       "Security:\n"
       "      --cap-add CAP, --cap-drop CAP   change the 14 default capabilities (ALL ok)\n"
       "      --privileged                all capabilities and devices, no seccomp/masks\n"
@@ -83,7 +86,8 @@ static const char run_usage[]
       "      --rm                        remove the container when it exits\n"
       "  -d, --detach                    run in the background, print the id\n"
       "  -i, --interactive               keep stdin open\n"
-      "  -t, --tty                       allocate a pseudo-terminal\n"
+      "  -t, --tty                       allocate a pseudo-terminal; with -i, Ctrl-P Ctrl-Q\n"
+      "                                  detaches (the container keeps running; `attach`)\n"
       "      --help                      this text\n";
 
 static bool valid_name(const char *n)

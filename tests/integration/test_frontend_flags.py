@@ -63,6 +63,13 @@ FLAGS = [
     (["--security-opt", "no-new-privileges"], "process.noNewPrivileges", True,
      None, None, None, None, None),
     (["-t"], "process.terminal", True, None, None, None, None, None),
+    # `docker service create` spellings (the seed's), and compose's reservation.
+    (["--limit-cpu", "0.5"], "linux.resources.cpu.quota", 50000,
+     "cpu", "cpu.cfs_quota_us", "50000", "cpu.max", "50000 100000"),
+    (["--limit-memory", "256M"], "linux.resources.memory.limit", 268435456,
+     None, None, None, None, None),
+    (["--reserve-memory", "128M"], "linux.resources.memory.reservation", 134217728,
+     None, None, None, None, None),
     (["--entrypoint", "echo"], "process.args", ["echo", "true"], None, None, None, None, None),
 ]
 if not V2:
