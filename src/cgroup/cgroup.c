@@ -193,6 +193,12 @@ void cg_rmdir_made(struct cgroup *cg)
       cn_debug("rmdir %s: %m", cg->made[n]);
 }
 
+/* Keys that only the unified hierarchy of a hybrid host can honour. */
+static bool needs_unified(const struct spec_resources *r)
+{
+  return r && (r->n_hugepage_limits || r->n_rdma);
+}
+
 int cgroup_create(const struct cgroup_create_opts *o, struct cgroup **out, cn_error_t *err)
 {
   if (o->systemd)
@@ -227,6 +233,18 @@ int cgroup_create(const struct cgroup_create_opts *o, struct cgroup **out, cn_er
                        cg->unified);
     else
       r = make_dir(cg, m.unified_mount, cg->unified, false, true, err);
+    /* On a hybrid host the unified placement is a convenience (cgroup.kill,
+       CLONE_INTO_CGROUP) unless a key lives there: a read-only or
+       undelegated unified mount is then only a warning, as with runc. */
+    if (r < 0 && cg->layout == CGROUP_LAYOUT_HYBRID && !needs_unified(o->resources)) {
+      cn_warn("not placing the container in the unified hierarchy: %s", (*err)->msg);
+      cn_error_release(err);
+      free(cg->unified);
+      cg->unified = NULL;
+      cn_strv_free(cg->v2_ctrls);
+      cg->v2_ctrls = NULL;
+      r = 0;
+    }
   }
   if (r == 0)
     r = cg_apply(cg, o->resources, false, err);
