@@ -13,10 +13,11 @@
      kill    docker's with -s/--signal, or when the target is a front-end
              container name/ID prefix that is not an OCI container id.
      exec, pause, update: docker's when the target is a front-end name or
-             ID prefix that is not an OCI container id (then it is rewritten
-             to the full id and handed to the OCI command).
+             ID prefix that is not an OCI container id (the work is then done
+             by the OCI command on the full id); `update --cpus` always.
    Docker-only commands: stop, rm, logs, wait, inspect, stats, unpause,
-   limit, images. */
+   limit, images, attach, and `container CMD` (Docker's management form).
+   --help-docker after any command name asks for the docker face's usage. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
