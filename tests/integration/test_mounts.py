@@ -197,6 +197,18 @@ def test_cgroup_mount_shows_the_containers_own_cgroup(cinch, bundle, cid):
     assert "1" in out and len(out) <= 3, out
 
 
+def test_cgroup_mount_without_cgroupns_binds_only_the_own_cgroup(cinch, bundle, cid):
+    probe = "cat /sys/fs/cgroup/cgroup.procs" if helpers.layout() == "v2" else \
+        "cat /sys/fs/cgroup/pids/cgroup.procs; ls /sys/fs/cgroup/pids"
+    b = bundle(args=["sh", "-c", probe])
+    add_mount(b, "/sys/fs/cgroup", "cgroup", "cgroup", ["nosuid", "noexec", "nodev", "ro"])
+    out = go(cinch, b, cid).stdout.split()
+    pids = [w for w in out if w.isdigit()]
+    # host pids of sh and cat only; no child cgroups of other containers
+    assert 1 <= len(pids) <= 2, out
+    assert not any(w.startswith("cinch-") for w in out), out
+
+
 def test_dev_has_the_default_devices_and_links(cinch, bundle, cid):
     script = ("ls /dev; stat -c '%n %F %t:%T %a' /dev/null /dev/zero /dev/full /dev/random "
               "/dev/urandom /dev/tty; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done;"
