@@ -407,3 +407,19 @@ def test_unified_applied_last(cinch, bundle, cid):
 @pytest.mark.skipif(not V2, reason="unified is cgroup v2 only")
 def test_unified_unknown_file_refused(cinch, bundle, cid):
     bad(cinch, bundle, cid, {"unified": {"memory.nosuchfile": "1"}}, "linux.resources.unified")
+
+
+def test_nested_new_ancestors_get_cpuset_and_controllers(cinch, bundle, cid):
+    """Ancestors made for a deep cgroupsPath must be usable: v1 cpusets copied
+    down (an empty one refuses tasks), v2 controllers enabled top-down."""
+    top = f"cinch-test-nest-{cid[-6:]}"
+    path = f"/{top}/mid/{cid}"
+    b = bundle(args=["sh", "-c", "echo STARTED"])
+    b.linux["cgroupsPath"] = path
+    b.linux["resources"]["cpu"] = {"cpus": "0", "shares": 512}
+    b.linux["resources"]["memory"] = {"limit": 64 * MiB}
+    b.linux["resources"]["pids"] = {"limit": 10}
+    b.save()
+    p = cinch.run("run", "--bundle", b.path, cid)
+    assert "STARTED" in p.stdout
+    assert helpers.find_cgroup_dirs(top) == []
