@@ -65,7 +65,6 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
   /* Until execve, /proc/<us>/exe is the runtime binary: keep it out of
      reach of anything in the container (CVE-2019-5736). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   reset_signals();
   wait_continue(fd, &err);
 
