@@ -100,6 +100,48 @@ def test_run_tty_and_exit_code(docker):
     assert docker.docker(*RUN, "--rm", IMAGE, "sh", "-c", "exit 3", check=False).returncode == 3
 
 
+def test_common_run_options(docker):
+    """The options people put on `docker run`, each visible from inside."""
+    sb = docker.sb
+    data = f"{sb.dir}/data"
+    os.makedirs(data, exist_ok=True)
+    os.chmod(data, 0o777)
+    with open(f"{data}/hello", "w") as f:
+        f.write("from-host\n")
+    sb.mark("docker run --read-only --tmpfs -v -u -w -e --ulimit --hostname --cap-drop/--cap-add")
+    script = ("id -u; id -g; pwd; echo X=$X; ulimit -n; hostname; cat /data/hello; "
+              "touch /rootfile 2>/dev/null && echo root-rw || echo root-ro; "
+              "touch /scratch/a && echo tmpfs-rw; echo w > /data/w && echo data-rw; "
+              "grep CapEff /proc/self/status")
+    out = docker.docker(*RUN, "--rm", "--read-only", "--tmpfs", "/scratch", "-v", f"{data}:/data",
+                        "-u", "1000:1000", "-w", "/home/app", "-e", "X=1", "--ulimit", "nofile=1000:1000",
+                        "--hostname", "h1", "--cap-drop", "ALL", "--cap-add", "CHOWN", IMAGE, "sh", "-c",
+                        script, check=False)
+    lines = out.stdout.split("\n")
+    assert out.returncode == 0 or lines, out.stderr
+    assert lines[:9] == ["1000", "1000", "/home/app", "X=1", "1000", "h1", "from-host", "root-ro",
+                         "tmpfs-rw"], out.stdout + out.stderr
+    assert "data-rw" in lines, out.stdout + out.stderr
+    # uid 1000 without CAP_DAC_OVERRIDE: the effective set is empty, the bounding set only CHOWN
+    assert "CapEff:\t0000000000000000" in out.stdout, out.stdout
+    assert open(f"{data}/w").read() == "w\n"
+
+
+# `docker run --privileged` (and --cap-add ALL) cannot work on this host with any runtime:
+# dockerd 20.10 asks for every capability it knows, CAP_SYS_RESOURCE is missing from the
+# host's bounding set, and capset refuses (runc: "unable to apply caps: operation not
+# permitted"; cinch: "process.capabilities: capset: Operation not permitted").
+
+
+def test_init(docker):
+    if not shutil.which("docker-init"):
+        pytest.skip("docker-init not installed")
+    sb = docker.sb
+    sb.mark("docker run --init (docker-init bind-mounted as pid 1)")
+    out = docker.docker(*RUN, "--rm", "--init", IMAGE, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo").stdout
+    assert out.split()[0] == "/sbin/docker-init", out
+
+
 def test_update(docker):
     sb = docker.sb
     sb.mark("docker run -d -m 64m --pids-limit 20 --cpus 0.5 (update)")
