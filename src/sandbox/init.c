@@ -35,6 +35,24 @@ static int join_keyring(const char *id, cn_error_t *err)
   return 0;
 }
 
+/* A missing cwd is created, as runc does (engines rely on it for -w), while
+   the root is still writable.  It is resolved inside the new root with no
+   magic links, so "/proc/self/fd/N/x" cannot make a directory on the host
+   through a leaked fd (CVE-2024-21626). */
+static int make_cwd(const struct spec_process *p, cn_error_t *err)
+{
+  if (!p->cwd || !*p->cwd)
+    return 0;
+  _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return cn_error_errno(err, errno, "open /");
+  int dir = inroot_mkpath(root, p->cwd, true, err);
+  if (dir < 0)
+    return cn_error_wrap(err, "process.cwd %s", p->cwd);
+  close(dir);
+  return 0;
+}
+
 static void wait_continue(int sync_fd, cn_error_t *err)
 {
   if (sync_expect(sync_fd, SYNC_CONTINUE, err) < 0)
@@ -91,7 +109,8 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
   if (sync_recv(fd, &type, &state, &err) < 0 || type != SYNC_CONTINUE)
     _exit(1);
 
-  if (rootfs_pivot(&r, ctx->no_pivot, &err) < 0 || rootfs_environment(spec, &err) < 0)
+  if (rootfs_pivot(&r, ctx->no_pivot, &err) < 0 || rootfs_environment(spec, &err) < 0
+      || make_cwd(p, &err) < 0)
     sandbox_fail(fd, &err);
   if (p->terminal) {
     if (ctx->console_socket_fd < 0) {

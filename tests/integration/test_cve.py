@@ -13,6 +13,7 @@ and refuses a cwd outside the container's root."""
 
 import os
 import signal
+import subprocess
 
 import pytest
 
@@ -101,6 +102,23 @@ def test_cwd_through_a_leaked_fd_is_refused(cinch, bundle, cid, fd):
     assert p.returncode != 0, p.stdout
     assert "process.cwd" in p.stderr
     assert cinch.ids() == []
+
+
+@pytest.mark.parametrize("fd", range(3, 10))
+def test_cwd_below_a_leaked_fd_creates_nothing_on_the_host(cinch, bundle, cid, fd, tmp_path):
+    """A missing cwd is created (as runc does); never through a magic link."""
+    b = bundle(args=["pwd"])
+    name = f"cinch-cve-probe-{cid}"
+    b.process["cwd"] = f"/proc/self/fd/{fd}/{name}"
+    b.save()
+    p = cinch.run("run", "--bundle", b.path, cid, check=False)
+    assert p.returncode != 0, p.stdout
+    assert "process.cwd" in p.stderr
+    # where a runtime's fds point: its state, the bundle, the cgroups
+    hits = subprocess.run(["find", cinch.root, str(tmp_path.parent), "/sys/fs/cgroup",
+                           "-maxdepth", "8", "-name", name],
+                          capture_output=True, text=True).stdout
+    assert hits == ""
 
 
 @pytest.mark.parametrize("fd", range(3, 8))

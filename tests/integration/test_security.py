@@ -225,11 +225,19 @@ def test_cwd(cinch, bundle, cid):
     assert go(cinch, b, cid).stdout == "/usr/bin\n"
 
 
-def test_missing_cwd_is_a_clear_error(cinch, bundle, cid):
-    b = bundle(args=["pwd"])
+def test_missing_cwd_is_created_inside_the_rootfs(cinch, bundle, cid):
+    # as runc does: engines pass -w DIR and expect it to exist afterwards
+    b = bundle(args=["pwd"], copy_rootfs=True)
     b.process["cwd"] = "/no/such/dir"
+    assert go(cinch, b, cid).stdout == "/no/such/dir\n"
+    assert (b.rootfs / "no" / "such" / "dir").is_dir()
+
+
+def test_cwd_that_cannot_be_made_is_a_clear_error(cinch, bundle, cid):
+    b = bundle(args=["pwd"])  # read-only root
+    b.process["cwd"] = "/proc/no/such/dir"
     p = go(cinch, b, cid, check=False)
-    assert p.returncode != 0 and "process.cwd" in p.stderr and "/no/such/dir" in p.stderr
+    assert p.returncode != 0 and "process.cwd" in p.stderr and "/proc/no/such/dir" in p.stderr
     assert cinch.ids() == []
 
 
