@@ -273,15 +273,20 @@ def _kill(pid):
 
 
 def _rm_cgroup(d):
-    for sub in sorted((p for p in d.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+    # Processes just killed may not have left yet (EBUSY): retry for a while.
+    deadline = time.monotonic() + 3
+    while d.exists():
+        for sub in sorted((p for p in d.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+            try:
+                sub.rmdir()
+            except OSError:
+                pass
         try:
-            sub.rmdir()
+            d.rmdir()
         except OSError:
-            pass
-    try:
-        d.rmdir()
-    except OSError:
-        pass
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
 
 
 def _unescape_mp(line):
