@@ -16,13 +16,15 @@ def cgroup_file_in_container(name):
     return f"/sys/fs/cgroup/{name.split('.')[0]}/{name}"
 
 
-def bomb_script():
-    """A shell fork bomb, then a builtin-only spin (forking is impossible by then), then
-    a report of pids.max and pids.events read from inside with builtins."""
+def bomb_script(seconds=6):
+    """A shell fork bomb, then pid 1 waits (a builtin read with a timeout on a FIFO made
+    beforehand: forking is impossible by then, and a spin loop would race the host's
+    checks), then reports pids.max and pids.events read from inside with builtins."""
     mx = cgroup_file_in_container("pids.max")
     ev = cgroup_file_in_container("pids.events")
-    return ("read m < %s; echo pids.max=$m; f(){ f|f& };f; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; "
-            "read e < %s; echo pids.events=$e; echo survived" % (mx, ev))
+    return ("mkfifo /dev/shm/wait; read m < %s; echo pids.max=$m; f(){ f|f& };f; "
+            "read -t %d x <> /dev/shm/wait; read e < %s; echo pids.events=$e; echo survived"
+            % (mx, seconds, ev))
 
 
 def assert_gone(dirs, what="container", timeout=10):
