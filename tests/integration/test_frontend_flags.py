@@ -322,6 +322,10 @@ def test_userns_remap_maps_root_to_an_unprivileged_range(cinch):
     cfg = dry_run(cinch, "--userns", "remap", image="busybox")
     assert {"type": "user"} in cfg["linux"]["namespaces"]
     assert cfg["linux"]["uidMappings"] == [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    import subprocess
+    if subprocess.run(["unshare", "--user", "true"], capture_output=True).returncode != 0:
+        # e.g. the v2 test bed runs in a chroot, where CLONE_NEWUSER is EPERM.
+        pytest.skip("this environment cannot make user namespaces at all")
     cid = cinch.run("run", "-d", "--userns", "remap", "busybox", "sh", "-c",
                     "touch /mine && sleep 100").stdout.strip()
     try:
