@@ -635,7 +635,9 @@ static char *status_text(const char *s, struct json_object *meta)
     _cleanup_free_ char *d = fe_format_duration(now - fe_parse_rfc3339(jstr(st, "StartedAt")));
     return xasprintf("Up %s%s", d, strcmp(s, "paused") == 0 ? " (Paused)" : "");
   }
-  if (strcmp(s, "exited") == 0 || strcmp(s, "dead") == 0) {
+  if (strcmp(s, "dead") == 0)
+    return xstrdup("Dead");
+  if (strcmp(s, "exited") == 0) {
     _cleanup_free_ char *d = fe_format_duration(now - fe_parse_rfc3339(jstr(st, "FinishedAt")));
     return xasprintf("Exited (%d) %s ago", (int)jint(st, "ExitCode"), d);
   }

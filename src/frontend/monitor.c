@@ -304,6 +304,9 @@ static int listen_attach(const char *id)
 
 static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
 {
+  /* A reader of our stdout that goes away must not take the monitor (and
+     with it the container's supervision) down. */
+  signal(SIGPIPE, SIG_IGN);
   struct mon m
       = { .g = l->g, .l = l, .fg = fg, .out_r = -1, .err_r = -1, .master = -1, .listen_fd = -1 };
   for (int i = 0; i < FE_MAX_ATTACH; i++)

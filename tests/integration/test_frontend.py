@@ -497,3 +497,18 @@ def test_run_it_sees_the_first_prompt_detaches_and_returns_status(fe):
     # A command that cannot start still gets Docker's status through the terminal path.
     code, out = _pty_session(fe.cmd("run", "-it", "--rm", "busybox", "nosuchcmd"), [])
     assert code == 127 and b"not found" in out
+
+
+def test_a_killed_foreground_front_end_leaves_a_removable_container(fe):
+    p = fe.popen("run", "--name", "orph", "busybox", "sleep", "100")
+    helpers.wait_for(lambda: fe.run("ps", "-q").stdout.strip(), what="the container to run")
+    p.kill()
+    p.wait()
+    # The container outlives its monitor and can still be stopped and removed.
+    assert "Up " in fe.run("ps").stdout
+    fe.run("stop", "-t", "1", "orph", timeout=30)
+    assert "Dead" in fe.run("ps", "-a").stdout or "Exited" in fe.run("ps", "-a").stdout
+    helpers.reap_container_zombies()
+    fe.run("rm", "orph")
+    assert fe.run("ps", "-a", "-q").stdout.strip() == ""
+    assert fe.ids() == []
