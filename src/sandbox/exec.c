@@ -21,9 +21,11 @@ static const struct {
   const char *name;
   int type;
 } exec_ns[] = {
-  /* user first: it grants the rights for the others. */
-  { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
-  { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+  /* time before user: the runtime made it, so it belongs to our own user
+     namespace, where we lose our rights once we join the container's.
+     Then user: it grants the rights for the rest. */
+  { "time", CLONE_NEWTIME }, { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },
+  { "uts", CLONE_NEWUTS },   { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP },
   { "mnt", CLONE_NEWNS },
 };
 #define N_EXEC_NS (sizeof exec_ns / sizeof *exec_ns)

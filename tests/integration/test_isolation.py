@@ -136,6 +136,19 @@ def test_time_namespace_offsets_show_in_uptime(cinch, bundle, cid):
     assert abs(inner - host - 86400 * 365) < 60, (inner, host)
 
 
+def test_exec_sees_the_time_namespace_also_with_a_user_namespace(cinch, bundle, cid):
+    b = bundle(args=["sleep-forever"])
+    b.config["linux"]["namespaces"] += [{"type": "time"}, {"type": "user"}]
+    b.config["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 365, "nanosecs": 0}}
+    b.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.save()
+    cinch.run("run", "-d", "--bundle", b.path, cid)
+    inner = float(cinch.run("exec", cid, "cat", "/proc/uptime").stdout.split()[0])
+    host = float(open("/proc/uptime").read().split()[0])
+    assert abs(inner - host - 86400 * 365) < 60, (inner, host)
+
+
 def test_joining_namespaces_by_path(cinch, bundle, cid):
     first = bundle(args=["sleep-forever"])
     first.config["hostname"] = "shared-uts"
