@@ -22,9 +22,14 @@ def bomb_script(seconds=6):
     checks), then reports pids.max and pids.events read from inside with builtins."""
     mx = cgroup_file_in_container("pids.max")
     ev = cgroup_file_in_container("pids.events")
-    return ("mkfifo /dev/shm/wait; read m < %s; echo pids.max=$m; f(){ f|f& };f; "
-            "read -t %d x <> /dev/shm/wait; read e < %s; echo pids.events=$e; echo survived"
-            % (mx, seconds, ev))
+    # The bomb runs in a subshell: ash forks each pipeline member from the shell itself,
+    # and a failed fork ends a non-interactive shell (exit 2), which must not be pid 1.
+    # read -t returns early when SIGCHLD from the dying bomb interrupts it: loop on
+    # /proc/uptime (read with a builtin too) until the time is really up.
+    return ("mkfifo /dev/shm/wait; read m < %s; echo pids.max=$m; (f(){ f|f& };f) & "
+            "read up x < /proc/uptime; end=$(( ${up%%.*} + %d )); "
+            "while [ ${up%%.*} -lt $end ]; do read -t 1 x <> /dev/shm/wait; read up x < /proc/uptime; done; "
+            "read e < %s; echo pids.events=$e; echo survived" % (mx, seconds, ev))
 
 
 def assert_gone(dirs, what="container", timeout=10):
