@@ -21,12 +21,13 @@ static const struct {
   const char *name;
   int type;
 } exec_ns[] = {
-  /* time before user: the runtime made it, so it belongs to our own user
-     namespace, where we lose our rights once we join the container's.
-     Then user: it grants the rights for the rest. */
-  { "time", CLONE_NEWTIME }, { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },
-  { "uts", CLONE_NEWUTS },   { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP },
-  { "mnt", CLONE_NEWNS },
+  /* user last: the others may belong to our own user namespace (a time
+     namespace the runtime made, a network namespace an engine gave by
+     path), and once in the container's we have no rights left here.  Those
+     that belong to the container's are ours to join too, from its parent. */
+  { "time", CLONE_NEWTIME }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
+  { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
+  { "user", CLONE_NEWUSER },
 };
 #define N_EXEC_NS (sizeof exec_ns / sizeof *exec_ns)
 

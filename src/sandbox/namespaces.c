@@ -161,9 +161,12 @@ static int after_user_join(const struct spec *spec, cn_error_t *err)
 
 int ns_join_paths(const struct spec *spec, cn_error_t *err)
 {
-  /* The user namespace first: it decides what the other joins may do. */
+  /* The user namespace last: a namespace given by path may belong to our
+     own user namespace (an engine's network namespace), and joining the
+     container's would leave us no rights here.  Those that belong to the
+     joined user namespace can be joined from its parent as well. */
   static const enum spec_ns_type order[]
-      = { SPEC_NS_USER, SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_NETWORK, SPEC_NS_CGROUP, SPEC_NS_MOUNT };
+      = { SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_NETWORK, SPEC_NS_CGROUP, SPEC_NS_MOUNT, SPEC_NS_USER };
   for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
     const struct spec_namespace *n = ns_find(spec, order[i]);
     if (n && n->path

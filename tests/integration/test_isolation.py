@@ -6,6 +6,8 @@ import re
 import subprocess
 import time
 
+import pytest
+
 import helpers
 
 
@@ -216,3 +218,41 @@ def test_start_container_hook_failure_stops_the_container(cinch, bundle, cid):
     p = cinch.run("run", "--bundle", b.path, cid, check=False)
     assert p.returncode != 0 and "must-not-run" not in p.stdout
     assert "startContainer" in p.stderr
+
+
+@pytest.fixture
+def host_netns(cid):
+    """A network namespace made on the host (as CNI does), marked with a TTL."""
+    name = "cinch-t-ns-" + cid[-6:]
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "sh", "-c",
+                        "echo 77 > /proc/sys/net/ipv4/ip_default_ttl"], check=True)
+        yield f"/run/netns/{name}"
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def test_joined_user_namespace_with_a_host_network_namespace(cinch, bundle, cid, host_netns):
+    """An engine's network namespace belongs to the host's user namespace: it
+    must be joined before the container's user namespace is."""
+    first = bundle(args=["sleep-forever"])
+    first.config["linux"]["namespaces"].append({"type": "user"})
+    first.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    first.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    first.save()
+    cinch.run("run", "-d", "--bundle", first.path, cid)
+    pid = cinch.state(cid)["pid"]
+
+    b = bundle(args=["sh", "-c", "cat /proc/sys/net/ipv4/ip_default_ttl; id -u"])
+    del b.config["hostname"]
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/sys"]
+    b.config["linux"]["namespaces"] = [
+        {"type": "mount"}, {"type": "ipc"},
+        {"type": "user", "path": f"/proc/{pid}/ns/user"},
+        {"type": "pid", "path": f"/proc/{pid}/ns/pid"},
+        {"type": "network", "path": host_netns},
+    ]
+    b.save()
+    out = cinch.run("run", "--bundle", b.path, cid + "-2").stdout
+    assert out.split() == ["77", "0"]
