@@ -30,10 +30,12 @@ RUNTIMES = ("cinch", "runc", "crun")
 
 MODES = {
     # iterations, warm-up, density Ns, enforcement seconds, strace reps, front-end runs
-    "smoke": dict(iters=3, warmup=1, density=[2], enforce_s=0, strace=1, frontend=2, vm=False),
-    "quick": dict(iters=20, warmup=2, density=[10], enforce_s=2, strace=1, frontend=5, vm=False),
+    "smoke": dict(iters=3, warmup=1, density=[2], enforce_s=0, strace=1, frontend=2, vm=False,
+                  engines=False),
+    "quick": dict(iters=20, warmup=2, density=[10], enforce_s=2, strace=1, frontend=5, vm=False,
+                  engines=True),
     "full": dict(iters=100, warmup=5, density=[10, 100], enforce_s=5, strace=3, frontend=20,
-                 vm=True),
+                 vm=True, engines=True),
 }
 
 
@@ -631,6 +633,8 @@ class Bench:
         rts = {n: self.rt[n] for n in ("cinch", "runc") if n in self.rt}
         tar = os.path.join(self.work, "rootfs.tar")
         sh("tar", "--numeric-owner", "-C", self.rootfs, "-cf", tar, ".")
+        if not self.mode["engines"]:
+            rts = {}
         with frontend.engines(rts, tar) as (eng_cmds, eng_skipped):
             cmds.update(eng_cmds)
             out["skipped"].update(eng_skipped)
@@ -682,19 +686,24 @@ class Bench:
         os.makedirs(os.path.join(vmdir, "bundle-true"))
         with open(os.path.join(vmdir, "bundle-true", "config.json"), "w") as f:
             json.dump(spec, f, indent=1)
+        iters = self.args.vm_iters or (15 if self.args.mode == "full" else 2)
+        with open(os.path.join(vmdir, "params.json"), "w") as f:
+            json.dump({"iters": iters, "warmup": 1,
+                       "accel": os.environ.get("CINCH_VM_ACCEL", "tcg")}, f)
         log("v2 guest: booting (software emulation, a few minutes)")
-        env = dict(os.environ, CINCH_VM_TIMEOUT=str(self.args.vm_timeout))
-        iters = 20 if self.args.mode == "full" else 3
+        env = dict(os.environ, CINCH_VM_TIMEOUT=str(self.args.vm_timeout),
+                   CINCH_VM_TEST_TIMEOUT=str(self.args.vm_timeout))
         t0 = time.monotonic()
         console = os.path.join(self.work, "vm.log")
         with open(console, "w") as f:
             r = subprocess.run([script, "-q", "-s", "-p", "no:cacheprovider",
                                 os.path.join(HERE, "test_vm_lifecycle.py")],
-                               env=dict(env, CBENCH_VM_ITERS=str(iters)), cwd=REPO, text=True,
+                               env=env, cwd=REPO, text=True,
                                stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
                                timeout=self.args.vm_timeout + 120)
         with open(console, errors="replace") as f:
             r.stdout = f.read()
+        shutil.copy(console, os.path.join(REPO, "build/bench/vm-console.log"))
         # The guest's pytest prints the summary on its console, which the
         # script streams; the host side only has to find it.
         m = re.findall(r"CBENCH-VM-RESULT (\{.*\})", r.stdout)
@@ -789,7 +798,9 @@ def main():
     ap.add_argument("--only", help="comma list: lifecycle,density,syscalls,enforce,frontend,vm")
     ap.add_argument("--runtimes", help="comma list, default all of cinch,runc,crun")
     ap.add_argument("--no-vm", action="store_true")
+    ap.add_argument("--vm", action="store_true", help="run the v2 guest in --quick mode too")
     ap.add_argument("--vm-timeout", type=int, default=600)
+    ap.add_argument("--vm-iters", type=int, default=0)
     ap.add_argument("--workdir", default="/tmp")
     args = ap.parse_args()
     args.runtimes = args.runtimes.split(",") if args.runtimes else None
@@ -816,6 +827,7 @@ def main():
         b.res["versions"] = b.versions()
         b.res["skipped_runtimes"] = b.skipped
         b.res["payload_applets"] = b.applets
+        b.check_leaks("start (left by an earlier, interrupted run)")
         if want("lifecycle"):
             b.lifecycle()
         if want("density"):
@@ -826,7 +838,7 @@ def main():
             b.enforcement()
         if want("frontend"):
             b.frontend()
-        if want("vm") and b.mode["vm"] and not args.no_vm:
+        if want("vm") and (b.mode["vm"] or args.vm) and not args.no_vm:
             b.vm()
     except KeyboardInterrupt:
         b.res["notes"].append("the run was interrupted; results are partial")

@@ -170,12 +170,18 @@ static char proc_state(pid_t pid)
 /* Waits for the container's init. It is normally our child (re-parented to
  * us as subreaper); if a runtime keeps it as the child of a monitor of its
  * own, fall back to polling /proc. */
-static int wait_container(pid_t pid)
+static int wait_container(pid_t pid, long *cpu_us)
 {
   int st;
+  struct rusage ru;
   for (;;) {
-    if (waitpid(pid, &st, 0) == pid)
+    if (wait4(pid, &st, 0, &ru) == pid) {
+      /* The init's CPU time includes the runtime's in-container setup
+       * before the exec (runc init, cinch's child), not just /bin/true. */
+      *cpu_us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000L
+                + ru.ru_stime.tv_usec;
       return decode_status(st);
+    }
     if (errno == EINTR)
       continue;
     break;
@@ -254,7 +260,10 @@ static void one_lifecycle(FILE *out, int iter, struct contender *c, const char *
   snprintf(log, sizeof(log), "%s/%s.log", rundir, c->name);
 
   if (c->kind == K_CMD) {
-    emit(out, iter, c->name, "total", run_cmd(c->argv, log));
+    struct result r = run_cmd(c->argv, log);
+    if (r.status != 0)
+      note_failure(c, "command", log);
+    emit(out, iter, c->name, "total", r);
     return;
   }
   if (c->kind == K_RUN) {
@@ -303,7 +312,7 @@ static void one_lifecycle(FILE *out, int iter, struct contender *c, const char *
   if (sr.status != 0)
     note_failure(c, "start", log);
   int64_t t0 = now_ns();
-  wr.status = init > 0 ? wait_container(init) : -1;
+  wr.status = init > 0 ? wait_container(init, &wr.cpu_us) : -1;
   wr.ns = now_ns() - t0;
   rt_argv(v, c, "delete");
   v[4] = id;
@@ -316,7 +325,7 @@ static void one_lifecycle(FILE *out, int iter, struct contender *c, const char *
   reap_strays();
   unlink(pidfile);
   tot.ns = cr.ns + sr.ns + wr.ns + dr.ns;
-  tot.cpu_us = cr.cpu_us + sr.cpu_us + dr.cpu_us;
+  tot.cpu_us = cr.cpu_us + sr.cpu_us + wr.cpu_us + dr.cpu_us;
   tot.maxrss_kb = cr.maxrss_kb;
   if (sr.maxrss_kb > tot.maxrss_kb)
     tot.maxrss_kb = sr.maxrss_kb;
@@ -381,7 +390,7 @@ static int cmd_lifecycle(int argc, char **argv)
       struct contender *c = &cs[((it + warmup) + k) % nc];
       one_lifecycle(it < 0 ? NULL : out, it, c, bundle, rundir);
     }
-    if (it >= 0 && (it + 1) % 25 == 0)
+    if (it >= 0 && ((it + 1) % (iters >= 100 ? 25 : 5) == 0 || iters < 10))
       fprintf(stderr, "  lifecycle: %d/%d\n", it + 1, iters);
   }
   fclose(out);

@@ -443,6 +443,22 @@ def render_frontend(res, w):
     for k, why in f["skipped"].items():
         w(f"| {k} | skipped: {why} | |")
     w("")
+    res_ = f["results"]
+    lines = []
+    for eng in ("podman run --rm", "docker run --rm"):
+        a, b = res_.get(f"{eng} (cinch)"), res_.get(f"{eng} (runc)")
+        if isinstance(a, dict) and isinstance(b, dict):
+            lines.append(f"- {eng}: with cinch {a['median_ns'] / b['median_ns']:.2f}x the time "
+                         "with runc (medians).")
+    c = res_.get("cinch run --rm busybox true")
+    for k, r in res_.items():
+        if isinstance(c, dict) and isinstance(r, dict) and k.startswith("docker") and \
+                k.endswith("(runc)"):
+            lines.append(f"- `cinch run --rm` is {c['median_ns'] / r['median_ns']:.2f}x "
+                         "`docker run --rm` with runc.")
+    if lines:
+        w("\n".join(lines))
+        w("")
 
 
 def render_vm(res, w):
@@ -462,13 +478,20 @@ def render_vm(res, w):
     lc = vm.get("lifecycle", {})
     w("| ratio (median, p90 in brackets) | 4-step | run |")
     w("|---|---|---|")
-    for other in ("crun", "runc", "unshare"):
+    for other in ("crun", "runc", "unshare", "exec"):
+        if other in ("unshare", "exec") and not lc.get(other, {}).get("steps"):
+            w(f"| cinch / {other} | floor failed in the guest "
+              f"({lc.get(other, {}).get('failures')} failures) | |")
+            continue
         cells = []
-        for mine, theirs in (("cinch", other), ("cinch-run", other if other == "unshare"
+        for mine, theirs in (("cinch", other), ("cinch-run", other if other in ("unshare", "exec")
                                                  else other + "-run")):
             cells.append(f"{fmt_ratio(ratio(med(lc, mine), med(lc, theirs)))} "
                          f"({fmt_ratio(ratio(p90(lc, mine), p90(lc, theirs)))})")
         w(f"| cinch / {other} | " + " | ".join(cells) + " |")
+    if vm.get("unshare_floor"):
+        w("")
+        w(f"The unshare floor in the guest is `{vm['unshare_floor']}`.")
     fails = {k: s["failures"] for k, s in lc.items() if s.get("failures")}
     if fails:
         w("")
