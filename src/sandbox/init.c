@@ -27,10 +27,12 @@ static int become_root_in_userns(const struct spec *spec, cn_error_t *err)
   return 0;
 }
 
-static int join_keyring(const char *id, cn_error_t *err)
+/* A new anonymous session keyring.  A named one would be shared: the
+   kernel joins an existing keyring of that name when it can (every
+   container would meet in "_ses.<name>", and a reused id in a stale one). */
+static int join_keyring(cn_error_t *err)
 {
-  _cleanup_free_ char *name = xasprintf("_ses.%s", id ? id : "cinch");
-  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0 && errno != ENOSYS)
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
     return cn_error_errno(err, errno, "join a new session keyring");
   return 0;
 }
@@ -89,7 +91,7 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
   if (become_root_in_userns(spec, &err) < 0 || ns_join_paths(spec, &err) < 0
       || ns_unshare_late(spec, &err) < 0)
     sandbox_fail(fd, &err);
-  if (!ctx->no_new_keyring && join_keyring(ctx->id, &err) < 0)
+  if (!ctx->no_new_keyring && join_keyring(&err) < 0)
     sandbox_fail(fd, &err);
 
   struct rootfs_ctx r = { .spec = spec,
