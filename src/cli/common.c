@@ -58,3 +58,22 @@ int cli_need_args(int argc, int optind_, int want, const char *usage, cn_error_t
                         want == 1 ? "" : "s");
   return 0;
 }
+
+int cli_load_one(struct cli_globals *g, int argc, char **argv, const char *usage,
+                 struct container **out, cn_error_t *err)
+{
+  static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  int c;
+  *out = NULL;
+  while ((c = cli_getopt(g, argc, argv, "h", opts, err)) != -1) {
+    if (c == '?')
+      return -1;
+    if (c == 'h') {
+      cli_usage(usage);
+      return 1;
+    }
+  }
+  if (cli_args_between(argc, argv, optind, 1, 1, argv[0], err) < 0)
+    return -1;
+  return container_load(g->root, argv[optind], out, err);
+}

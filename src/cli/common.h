@@ -12,6 +12,12 @@ int cli_args_between(int argc, char **argv, int optind_, int min, int max, const
 /* Fails with "usage requires N arguments" unless argc - optind >= want. */
 int cli_need_args(int argc, int optind_, int want, const char *usage, cn_error_t *err);
 
+/* For the commands whose only argument is an id (start, state, pause,
+   resume): --help prints usage and returns 1; else loads the container
+   into *out and returns 0. */
+int cli_load_one(struct cli_globals *g, int argc, char **argv, const char *usage,
+                 struct container **out, cn_error_t *err);
+
 /* create and run share these. */
 extern const struct option cli_create_options[];
 int cli_create_option(int c, struct container_create_opts *o, cn_error_t *err);
