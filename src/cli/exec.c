@@ -372,7 +372,7 @@ static int wait_exec(int fd, cn_error_t *err)
 }
 
 static int spawn(struct container *c, const struct spec_process *p, const struct exec_opts *o,
-                 int console_fd, pid_t *out, cn_error_t *err)
+                 int console_fd, bool frozen, pid_t *out, cn_error_t *err)
 {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -407,7 +407,10 @@ static int spawn(struct container *c, const struct spec_process *p, const struct
   child_fd = -1;
   /* v1 hierarchies (and v2 when CLONE_INTO_CGROUP was not possible). */
   if ((c->cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
-      || sync_send(parent_fd, SYNC_CONTINUE, NULL, err) < 0 || wait_exec(parent_fd, err) < 0) {
+      || sync_send(parent_fd, SYNC_CONTINUE, NULL, err) < 0
+      /* In a frozen cgroup the child stops before it can answer: it runs,
+         and reports, once the container is resumed. */
+      || (!frozen && wait_exec(parent_fd, err) < 0)) {
     reap(pid);
     return -1;
   }
@@ -423,11 +426,14 @@ static int write_pid_file(const char *path, pid_t pid, cn_error_t *err)
   return 0;
 }
 
+/* 0: running; 1: paused and --ignore-paused. */
 static int check_status(struct container *c, bool ignore_paused, cn_error_t *err)
 {
   enum container_status st = container_status(c);
-  if (st == CONTAINER_RUNNING || (st == CONTAINER_PAUSED && ignore_paused))
+  if (st == CONTAINER_RUNNING)
     return 0;
+  if (st == CONTAINER_PAUSED && ignore_paused)
+    return 1;
   if (st == CONTAINER_PAUSED)
     return cn_error_set(err, EINVAL, "container %s is paused: resume it first (or --ignore-paused)",
                         c->id);
@@ -449,11 +455,14 @@ int cli_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   _cleanup_container_ struct container *c = NULL;
   if (container_load(g->root, id, &c, err) < 0)
     return -1;
-  if (check_status(c, o.ignore_paused, err) < 0)
+  int frozen = check_status(c, o.ignore_paused, err);
+  if (frozen < 0)
     return -1;
   _cleanup_(built_process_free) struct built_process b = { 0 };
   if (build_process(c, &o, cmd, &b, err) < 0)
     return -1;
+  if (b.p.terminal && frozen)
+    return cn_error_set(err, EINVAL, "exec: --tty needs a running container, %s is paused", c->id);
   if (b.p.terminal && o.detach && !o.console_socket)
     return cn_error_set(err, EINVAL, "exec: --tty with --detach needs --console-socket");
 
@@ -489,7 +498,7 @@ int cli_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   if (!o.detach)
     sigprocmask(SIG_BLOCK, &hold, NULL);
   pid_t pid = -1;
-  if (spawn(c, &b.p, &o, console_fd, &pid, err) < 0)
+  if (spawn(c, &b.p, &o, console_fd, frozen, &pid, err) < 0)
     return -1;
   cn_closep(&console_fd);
   console_fd = -1;

@@ -105,8 +105,10 @@ _Noreturn void sandbox_exec_main(const struct sandbox_exec *ctx)
   };
   if (process_prepare(&pc, &err) < 0)
     sandbox_fail(fd, &err);
+  /* A runtime that did not wait (exec --ignore-paused into a frozen
+     container) is gone by now: that is no reason not to run. */
   if (sync_send(fd, SYNC_READY, NULL, &err) < 0)
-    _exit(1);
+    cn_error_release(&err);
   process_exec(&pc, &err);
   sandbox_fail(fd, &err);
 }

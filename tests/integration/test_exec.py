@@ -278,3 +278,22 @@ def test_exec_into_a_no_pivot_container_lands_in_its_root(cinch, bundle, cid, tm
     cinch.run("run", "-d", "--no-pivot", "--bundle", b.path, cid)
     out = cinch.run("exec", cid, "ls", "/").stdout.split()
     assert "marker-of-this-rootfs" in out and "work" not in out
+
+
+def test_exec_ignore_paused_runs_once_resumed(cinch, running, tmp_path):
+    c = running()
+    cinch.run("pause", c)
+    pidfile = tmp_path / "pid"
+    try:
+        cinch.run("exec", "-d", "--ignore-paused", "--pid-file", pidfile, c,
+                  "sh", "-c", "echo ran > /dev/shm/mark; sleep-forever", timeout=30)
+        pid = int(pidfile.read_text())
+        time.sleep(0.3)
+        # frozen before its execve: still the runtime's code
+        exe, rt = os.stat(f"/proc/{pid}/exe"), os.stat(cinch.bin)
+        assert (exe.st_dev, exe.st_ino) == (rt.st_dev, rt.st_ino)
+    finally:
+        cinch.run("resume", c)
+    helpers.wait_for(lambda: cinch.run("exec", c, "cat", "/dev/shm/mark",
+                                       check=False).stdout == "ran\n", what="exec ran")
+    kill_and_reap(pid)
