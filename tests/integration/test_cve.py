@@ -31,11 +31,17 @@ def test_init_exe_is_the_containers_program_not_the_runtime(cinch, bundle, cid):
     b = bundle(args=["sleep-forever"])
     cinch.run("run", "-d", "--bundle", b.path, cid)
     pid = cinch.state(cid)["pid"]
-    exe = os.stat(f"/proc/{pid}/exe")
-    runtime = os.stat(cinch.bin)
-    assert (exe.st_dev, exe.st_ino) != (runtime.st_dev, runtime.st_ino)
     payload = os.stat(b.rootfs / "bin" / "payload")
-    assert (exe.st_dev, exe.st_ino) == (payload.st_dev, payload.st_ino)
+
+    def exe():
+        st = os.stat(f"/proc/{pid}/exe")
+        return st.st_dev, st.st_ino
+
+    # `start` returns once the init may go on; it execs the program right after
+    helpers.wait_for(lambda: exe() == (payload.st_dev, payload.st_ino), timeout=5,
+                     what="the init to exec the container's program")
+    runtime = os.stat(cinch.bin)
+    assert exe() != (runtime.st_dev, runtime.st_ino)
 
 
 USERNS = {"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
