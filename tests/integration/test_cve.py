@@ -20,6 +20,17 @@ import pytest
 import helpers
 
 
+def wait_execd(pid, rootfs):
+    """`start` returns once the init may go on; its execve follows."""
+    payload = os.stat(rootfs / "bin" / "payload")
+
+    def done():
+        st = os.stat(f"/proc/{pid}/exe")
+        return (st.st_dev, st.st_ino) == (payload.st_dev, payload.st_ino)
+
+    helpers.wait_for(done, timeout=5, what="the init to exec the container's program")
+
+
 def fds_of(pid):
     d = f"/proc/{pid}/fd"
     return {int(n): os.readlink(f"{d}/{n}") for n in os.listdir(d)}
@@ -136,8 +147,11 @@ def test_exec_cwd_through_a_leaked_fd_is_refused(cinch, bundle, cid, fd):
 
 
 def test_no_runtime_fd_in_the_running_init(cinch, bundle, cid):
-    cinch.run("run", "-d", "--bundle", bundle().path, cid)
-    fds = fds_of(cinch.state(cid)["pid"])
+    b = bundle()
+    cinch.run("run", "-d", "--bundle", b.path, cid)
+    pid = cinch.state(cid)["pid"]
+    wait_execd(pid, b.rootfs)
+    fds = fds_of(pid)
     assert sorted(fds) == [0, 1, 2], fds
     for target in fds.values():
         assert cinch.root not in target and "/sys/fs/cgroup" not in target, fds
