@@ -23,6 +23,11 @@ def running(cinch, bundle, cid):
         b.process.update(process)
         b.save()
         cinch.run("run", "-d", "--bundle", b.path, cid)
+        # `start` returns once the init may go on; wait for its execve
+        pid = cinch.state(cid)["pid"]
+        payload = os.stat(b.rootfs / "bin" / "payload")
+        helpers.wait_for(lambda: os.stat(f"/proc/{pid}/exe").st_ino == payload.st_ino,
+                         timeout=5, what="the init's execve")
         return cid
     return make
 
