@@ -735,17 +735,3 @@ int fe_cmd_ps(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   }
   return 0;
 }
-
-int fe_cmd_images(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
-{
-  (void)argc;
-  (void)argv;
-  struct fe_image img = { 0 };
-  printf("%-20s %-10s %s\n", "REPOSITORY", "TAG", "PATH");
-  if (fe_image_find(g->root, "busybox", &img, err) == 0)
-    printf("%-20s %-10s %s\n", "busybox", "latest", img.path);
-  else
-    cn_error_release(err);
-  fe_image_clear(&img);
-  return 0;
-}

@@ -92,6 +92,39 @@ int fe_image_find(const char *root, const char *name, struct fe_image *img, cn_e
                       name, root);
 }
 
+int fe_cmd_images(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
+{
+  (void)err;
+  if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+    fputs("Usage: cinch images\n\nList the local image store (a name is a root filesystem "
+          "directory\nwith a bin/ in one of the store directories; the first one found wins).\n",
+          stdout);
+    return 0;
+  }
+  printf("%-20s %-10s %s\n", "REPOSITORY", "TAG", "PATH");
+  _cleanup_strv_ char **dirs = store_dirs(g->root);
+  _cleanup_strv_ char **seen = NULL;
+  for (char **d = dirs; *d; d++) {
+    _cleanup_dir_ DIR *dir = opendir(*d);
+    struct dirent *e;
+    while (dir && (e = readdir(dir))) {
+      if (e->d_name[0] == '.')
+        continue;
+      _cleanup_free_ char *p = xasprintf("%s/%s", *d, e->d_name);
+      _cleanup_free_ char *bin = xasprintf("%s/bin", p);
+      bool dup = false;
+      for (char **x = seen; x && *x; x++)
+        dup |= strcmp(*x, e->d_name) == 0;
+      if (dup || !is_dir(bin))
+        continue;
+      cn_strv_push(&seen, e->d_name);
+      _cleanup_free_ char *abs = realpath(p, NULL);
+      printf("%-20s %-10s %s\n", e->d_name, "latest", abs ? abs : p);
+    }
+  }
+  return 0;
+}
+
 void fe_image_clear(struct fe_image *img)
 {
   free(img->name);
