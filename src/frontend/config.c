@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "frontend/fe.h"
@@ -358,8 +359,93 @@ static struct json_object *device_rules(bool privileged)
   return a;
 }
 
-/* A docker-format or OCI seccomp file: keeps the fields the OCI config has. */
-static int seccomp_file(const char *path, struct json_object **out, cn_error_t *err)
+/* Docker's name for this machine's arch, as profiles' includes/excludes use. */
+static const char *docker_arch(void)
+{
+  static struct utsname u;
+  uname(&u);
+  static const char *const map[][2]
+      = { { "x86_64", "amd64" },   { "aarch64", "arm64" },   { "i686", "386" },
+          { "armv7l", "arm" },     { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+          { "riscv64", "riscv64" } };
+  for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+    if (strcmp(u.machine, map[i][0]) == 0)
+      return map[i][1];
+  return u.machine;
+}
+
+static const char *native_scmp_arch(void)
+{
+  const char *a = docker_arch();
+  return strcmp(a, "amd64") == 0     ? "SCMP_ARCH_X86_64"
+         : strcmp(a, "arm64") == 0   ? "SCMP_ARCH_AARCH64"
+         : strcmp(a, "s390x") == 0   ? "SCMP_ARCH_S390X"
+         : strcmp(a, "ppc64le") == 0 ? "SCMP_ARCH_PPC64LE"
+         : strcmp(a, "riscv64") == 0 ? "SCMP_ARCH_RISCV64"
+                                     : "";
+}
+
+static bool json_has_str(struct json_object *arr, const char *s)
+{
+  for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
+    if (strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), s) == 0)
+      return true;
+  return false;
+}
+
+/* "5.8" <= running kernel? */
+static bool kernel_at_least(const char *want)
+{
+  struct utsname u;
+  uname(&u);
+  int a = 0, b = 0, x = 0, y = 0;
+  sscanf(want, "%d.%d", &a, &b);
+  sscanf(u.release, "%d.%d", &x, &y);
+  return x > a || (x == a && y >= b);
+}
+
+/* Docker's filter for one syscalls[] entry: excludes that match or includes
+   that fail drop it (caps against the container's bounding set). */
+static bool entry_applies(struct json_object *e, char *const *caps)
+{
+  struct json_object *inc = NULL, *exc = NULL, *x;
+  const char *arch = docker_arch();
+  if (json_object_object_get_ex(e, "excludes", &exc)) {
+    if (json_object_object_get_ex(exc, "arches", &x) && json_has_str(x, arch))
+      return false;
+    if (json_object_object_get_ex(exc, "caps", &x))
+      for (char *const *c = caps; c && *c; c++)
+        if (json_has_str(x, *c))
+          return false;
+    if (json_object_object_get_ex(exc, "minKernel", &x)
+        && kernel_at_least(json_object_get_string(x)))
+      return false;
+  }
+  if (json_object_object_get_ex(e, "includes", &inc)) {
+    if (json_object_object_get_ex(inc, "arches", &x) && json_object_array_length(x) > 0
+        && !json_has_str(x, arch))
+      return false;
+    if (json_object_object_get_ex(inc, "caps", &x))
+      for (size_t i = 0; i < json_object_array_length(x); i++) {
+        bool have = false;
+        const char *want = json_object_get_string(json_object_array_get_idx(x, i));
+        for (char *const *c = caps; c && *c; c++)
+          have |= strcmp(*c, want) == 0;
+        if (!have)
+          return false;
+      }
+    if (json_object_object_get_ex(inc, "minKernel", &x)
+        && !kernel_at_least(json_object_get_string(x)))
+      return false;
+  }
+  return true;
+}
+
+/* A Docker-format or OCI seccomp file -> linux.seccomp: Docker's
+   includes/excludes are resolved here, and archMap becomes the native arch
+   plus its sub-arches, as dockerd does. */
+static int seccomp_file(const char *path, char *const *caps, struct json_object **out,
+                        cn_error_t *err)
 {
   _cleanup_free_ char *text = NULL;
   if (cn_read_file(path, &text, NULL, err) < 0)
@@ -381,10 +467,36 @@ static int seccomp_file(const char *path, struct json_object **out, cn_error_t *
   for (size_t i = 0; keep[i]; i++)
     if (json_object_object_get_ex(j, keep[i], &v))
       JADD(o, keep[i], json_object_get(v));
+  struct json_object *map;
+  if (json_object_object_get_ex(j, "archMap", &map) && json_object_is_type(map, json_type_array)) {
+    if (json_object_object_get_ex(j, "architectures", &v)) {
+      json_object_put(o);
+      json_object_put(j);
+      return cn_error_set(err, EINVAL,
+                          "seccomp profile %s: use either 'architectures' or "
+                          "'archMap'",
+                          path);
+    }
+    struct json_object *arches = json_object_new_array();
+    for (size_t i = 0; i < json_object_array_length(map); i++) {
+      struct json_object *m = json_object_array_get_idx(map, i), *a, *subs;
+      if (!json_object_object_get_ex(m, "architecture", &a)
+          || strcmp(json_object_get_string(a), native_scmp_arch()) != 0)
+        continue;
+      json_object_array_add(arches, json_object_get(a));
+      if (json_object_object_get_ex(m, "subArchitectures", &subs))
+        for (size_t k = 0; k < json_object_array_length(subs); k++)
+          json_object_array_add(arches, json_object_get(json_object_array_get_idx(subs, k)));
+    }
+    JADD(o, "architectures", arches);
+  }
   if (json_object_object_get_ex(j, "syscalls", &v) && json_object_is_type(v, json_type_array)) {
     struct json_object *rules = json_object_new_array(), *x;
     for (size_t i = 0; i < json_object_array_length(v); i++) {
-      struct json_object *e = json_object_array_get_idx(v, i), *r = json_object_new_object();
+      struct json_object *e = json_object_array_get_idx(v, i);
+      if (!entry_applies(e, caps))
+        continue;
+      struct json_object *r = json_object_new_object();
       if (json_object_object_get_ex(e, "names", &x))
         JADD(r, "names", json_object_get(x));
       else if (json_object_object_get_ex(e, "name", &x)) {
@@ -630,7 +742,7 @@ int fe_build_config(const struct fe_run *r, const struct fe_image *img, const ch
     JADD(lx, "seccomp", fe_default_seccomp(caps));
   } else if (r->seccomp && strcmp(r->seccomp, "unconfined") != 0) {
     struct json_object *s = NULL;
-    if (seccomp_file(r->seccomp, &s, err) < 0) {
+    if (seccomp_file(r->seccomp, caps, &s, err) < 0) {
       json_object_put(lx);
       return -1;
     }

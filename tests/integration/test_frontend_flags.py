@@ -361,3 +361,37 @@ def test_device_group_add_and_mount_flags(cinch, tmp_path):
         assert out.startswith("b") and "512" in out and "write-refused" in out
     p = cinch.run("run", "--rm", "busybox", "ls", "/dev/loop0", check=False)
     assert p.returncode != 0  # host devices are not there without --device
+
+
+def test_docker_format_seccomp_file_conditions(cinch, tmp_path):
+    prof = {
+        "defaultAction": "SCMP_ACT_ERRNO",
+        "defaultErrnoRet": 1,
+        "archMap": [{"architecture": "SCMP_ARCH_X86_64",
+                     "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
+                    {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
+        "syscalls": [
+            {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["mount"], "action": "SCMP_ACT_ALLOW",
+             "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+            {"names": ["chroot"], "action": "SCMP_ACT_ALLOW",
+             "excludes": {"caps": ["CAP_SYS_CHROOT"]}},
+            {"names": ["getpid"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "4.8"}},
+            {"names": ["modify_ldt"], "action": "SCMP_ACT_ALLOW",
+             "includes": {"arches": ["nosucharch"]}},
+        ],
+    }
+    f = tmp_path / "profile.json"
+    f.write_text(json.dumps(prof))
+
+    def names(*flags):
+        sc = dry_run(cinch, "--security-opt", f"seccomp={f}", *flags)["linux"]["seccomp"]
+        return sc, set().union(*(set(r["names"]) for r in sc["syscalls"]))
+
+    sc, got = names()
+    if os.uname().machine == "x86_64":
+        assert sc["architectures"] == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
+    assert got == {"read", "write", "getpid"}
+    assert "includes" not in json.dumps(sc) and "archMap" not in sc
+    _, got = names("--cap-add", "SYS_ADMIN", "--cap-drop", "SYS_CHROOT")
+    assert got == {"read", "write", "getpid", "mount", "chroot"}
