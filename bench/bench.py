@@ -338,7 +338,8 @@ class Bench:
         contenders = [f"rt:{n}:{self.rt[n]}:{self.root(n)}" for n in names]
         contenders += [f"run:{n}-run:{self.rt[n]}:{self.root(n)}" for n in names]
         contenders += ["cmd:exec:/bin/true",
-                       "cmd:unshare:" + shutil.which("unshare") + " -fpmnuic --mount-proc /bin/true"]
+                       "cmd:unshare:" + shutil.which("unshare") + " -fpmnuic --mount-proc /bin/true",
+                       "cg:cgroup:"]
         out = os.path.join(self.work, "lifecycle.tsv")
         iters, warm = self.mode["iters"], self.mode["warmup"]
         log(f"lifecycle: {iters} interleaved runs of {len(contenders)} contenders")
@@ -402,6 +403,31 @@ class Bench:
             out[name]["wall_top"] = report.parse_strace(f, by="time")[1]
         self.res["syscalls"] = out
         self.check_leaks("syscalls")
+        self.where()
+
+    def where(self):
+        """Where a runtime's time goes: `strace -f -T -y` over a few foreground
+        runs, the time inside syscalls summed by what they touch. strace slows
+        every call, and on a busy machine preemption lands anywhere, so read
+        the shares, not the absolute numbers."""
+        reps = 5 if self.args.mode == "full" else 2
+        out = {}
+        for name in [n for n in ("cinch", "crun") if n in self.rt]:
+            cats = {}
+            for i in range(reps):
+                cid = f"{PREFIX}where-{name}-{i}"
+                f = os.path.join(self.work, f"where-{name}-{i}.txt")
+                sh("strace", "-f", "-T", "-y", "-o", f, *self.rtcmd(name, "run", "--bundle",
+                                                                     self.bundles["true"], cid),
+                   check=False, timeout=120)
+                sh(*self.rtcmd(name, "delete", "-f", cid), check=False)
+                for cat, secs in report.classify_strace(f, self.root(name), self.rootfs):
+                    c = cats.setdefault(cat, [0, 0.0])
+                    c[0] += 1
+                    c[1] += secs
+            out[name] = {k: {"calls": v[0] / reps, "ms": v[1] * 1000 / reps}
+                         for k, v in cats.items()}
+        self.res["where"] = out
 
     # enforcement
 
@@ -661,8 +687,9 @@ class Bench:
                     if r.returncode == 0:
                         times[label].append(dt)
                     else:
+                        tail = (r.stderr or "").strip().splitlines()
                         out["results"].setdefault(label + " (failures)", []).append(
-                            first_line(r.stderr))
+                            tail[-1] if tail else f"exit {r.returncode}")
         for label, t in times.items():
             if t:
                 out["results"][label] = {"n": len(t), "median_ns": statistics.median(t),

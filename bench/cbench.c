@@ -19,6 +19,9 @@
  *   rt:NAME:BIN:ROOT    create, start, wait, delete (each timed)
  *   run:NAME:BIN:ROOT   one foreground `run` (plus delete if state is left)
  *   cmd:NAME:ARGV...    a plain command, argv split on spaces (the floors)
+ *   cg:NAME:            the cgroup floor: mkdir a cgroup in every hierarchy
+ *                       (under our own), fork, attach the child through
+ *                       cgroup.procs, exec /bin/true, wait, rmdir
  *
  * lifecycle writes one TSV row per step: iter name step ns maxrss_kb cpu_us status.
  * density writes `key value` lines.
@@ -42,7 +45,7 @@
 
 extern char **environ;
 
-enum kind { K_RT, K_RUN, K_CMD };
+enum kind { K_RT, K_RUN, K_CMD, K_CG };
 
 struct contender {
   enum kind kind;
@@ -249,6 +252,130 @@ static void note_failure(struct contender *c, const char *step, const char *log)
   show_log(what, log);
 }
 
+/* --- the cgroup floor -------------------------------------------------- */
+
+/* What every runtime pays for cgroups on this host whatever its code: one
+ * directory per hierarchy, the child attached by writing its pid, removal. */
+struct hierarchy {
+  char dir[512]; /* our own cgroup in this hierarchy */
+};
+
+static int hierarchies(struct hierarchy *h, int max)
+{
+  char line[1024], mnt[256], opts[512], type[32];
+  int n = 0;
+  FILE *mi = fopen("/proc/self/mountinfo", "r");
+  if (!mi)
+    return 0;
+  while (n < max && fgets(line, sizeof(line), mi)) {
+    char *sep = strstr(line, " - ");
+    if (!sep || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1
+        || sscanf(sep + 3, "%31s %*s %511s", type, opts) != 2)
+      continue;
+    if (strcmp(type, "cgroup") && strcmp(type, "cgroup2"))
+      continue;
+    /* Our path in it, from /proc/self/cgroup: the line whose controller
+     * list is one of the mount options (or 0:: for cgroup2). */
+    char cl[1024], path[512] = "";
+    FILE *pc = fopen("/proc/self/cgroup", "r");
+    while (pc && fgets(cl, sizeof(cl), pc)) {
+      char *c1 = strchr(cl, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+      if (!c2)
+        continue;
+      *c2 = 0;
+      const char *ctrls = c1 + 1, *p = c2 + 1;
+      int match = !strcmp(type, "cgroup2") ? *ctrls == 0 : *ctrls && strstr(opts, ctrls) != NULL;
+      if (match) {
+        snprintf(path, sizeof(path), "%s", p);
+        path[strcspn(path, "\n")] = 0;
+        break;
+      }
+    }
+    if (pc)
+      fclose(pc);
+    snprintf(h[n].dir, sizeof(h[n].dir), "%s%s", mnt, strcmp(path, "/") ? path : "");
+    n++;
+  }
+  fclose(mi);
+  return n;
+}
+
+static void copy_knob(const char *from, const char *to, const char *knob)
+{
+  char path[8704], buf[256];
+  snprintf(path, sizeof(path), "%s/%s", from, knob);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read(fd, buf, sizeof(buf));
+  close(fd);
+  if (n <= 0)
+    return;
+  snprintf(path, sizeof(path), "%s/%s", to, knob);
+  fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (write(fd, buf, n) < 0) {
+    /* the attach below fails and reports it */
+  }
+  close(fd);
+}
+
+static struct result cgroup_floor(const char *id)
+{
+  struct hierarchy h[16];
+  char d[8704], procs[8720], pid_s[32];
+  struct result r = { .status = -1 };
+  int n = hierarchies(h, 16), pfd[2];
+  int64_t t0 = now_ns();
+  for (int i = 0; i < n; i++) {
+    snprintf(d, sizeof(d), "%s/%s", h[i].dir, id);
+    if (mkdir(d, 0755) < 0)
+      return r;
+    /* A new v1 cpuset is empty and refuses tasks (ENOSPC) until it has
+     * CPUs and memory nodes: copy the parent's, as runtimes do. */
+    copy_knob(h[i].dir, d, "cpuset.cpus");
+    copy_knob(h[i].dir, d, "cpuset.mems");
+  }
+  if (pipe2(pfd, O_CLOEXEC) < 0)
+    return r;
+  pid_t pid = fork();
+  if (pid == 0) {
+    char c;
+    close(pfd[1]);
+    if (read(pfd[0], &c, 1) != 1)
+      _exit(127);
+    execl("/bin/true", "true", (char *)NULL);
+    _exit(127);
+  }
+  close(pfd[0]);
+  snprintf(pid_s, sizeof(pid_s), "%d", (int)pid);
+  int ok = pid > 0;
+  for (int i = 0; ok && i < n; i++) {
+    snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", h[i].dir, id);
+    int fd = open(procs, O_WRONLY | O_CLOEXEC);
+    ok = fd >= 0 && write(fd, pid_s, strlen(pid_s)) > 0;
+    if (fd >= 0)
+      close(fd);
+  }
+  if (write(pfd[1], "x", 1) != 1)
+    ok = 0;
+  close(pfd[1]);
+  struct rusage ru;
+  int st = 0;
+  if (pid > 0)
+    wait4(pid, &st, 0, &ru);
+  for (int i = 0; i < n; i++) {
+    snprintf(d, sizeof(d), "%s/%s", h[i].dir, id);
+    /* An exited task leaves the cgroup asynchronously on some kernels. */
+    for (int k = 0; k < 1000 && rmdir(d) < 0 && errno == EBUSY; k++)
+      usleep(100);
+  }
+  r.ns = now_ns() - t0;
+  r.status = ok && pid > 0 ? decode_status(st) : -1;
+  return r;
+}
+
 static void one_lifecycle(FILE *out, int iter, struct contender *c, const char *bundle,
                           const char *rundir)
 {
@@ -259,6 +386,13 @@ static void one_lifecycle(FILE *out, int iter, struct contender *c, const char *
   snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", rundir, id);
   snprintf(log, sizeof(log), "%s/%s.log", rundir, c->name);
 
+  if (c->kind == K_CG) {
+    struct result r = cgroup_floor(id);
+    if (r.status != 0 && ++c->failures <= 3)
+      fprintf(stderr, "cbench: cgroup floor failed: %s\n", strerror(errno));
+    emit(out, iter, c->name, "total", r);
+    return;
+  }
   if (c->kind == K_CMD) {
     struct result r = run_cmd(c->argv, log);
     if (r.status != 0)
@@ -346,6 +480,10 @@ static void parse_contender(struct contender *c, char *s)
   c->name = strsep(&s, ":");
   if (!c->name || !s)
     die("bad contender (want kind:name:...)");
+  if (strcmp(kind, "cg") == 0) {
+    c->kind = K_CG;
+    return;
+  }
   if (strcmp(kind, "cmd") == 0) {
     c->kind = K_CMD;
     int n = 0;

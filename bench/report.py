@@ -80,6 +80,47 @@ def parse_strace(path, by="calls"):
     return total, rows[:5]
 
 
+WAITS = {"recvfrom", "recvmsg", "read", "poll", "ppoll", "wait4", "waitid", "epoll_wait",
+         "epoll_pwait", "futex", "nanosleep", "clock_nanosleep", "select", "pselect6"}
+MOUNTS = {"mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount",
+          "fsconfig", "mount_setattr", "fspick"}
+PROCS = {"clone", "clone3", "fork", "vfork", "unshare", "setns", "execve", "execveat",
+         "exit_group", "exit"}
+
+
+def classify_strace(path, state_root, rootfs):
+    """Yields (category, seconds) per syscall of an `strace -f -T -y` log."""
+    import re
+    pat = re.compile(r"^\d+ +(?:<\.\.\. )?(\w+)(?:\(| resumed>)(.*) <([0-9.]+)>$")
+    try:
+        f = open(path)
+    except OSError:
+        return
+    with f:
+        for line in f:
+            m = pat.match(line.strip())
+            if not m:
+                continue
+            name, args, secs = m.group(1), m.group(2), float(m.group(3))
+            if "/sys/fs/cgroup" in args:
+                cat = "cgroup files (mkdir, limits, attach, rmdir)"
+            elif name in MOUNTS:
+                cat = "mounts, pivot_root, umount"
+            elif name in PROCS:
+                cat = "clone/exec/namespaces"
+            elif name in WAITS and "/" not in args.split(",")[0]:
+                cat = "waiting (on the other process, sockets, futexes)"
+            elif rootfs in args:
+                cat = "rootfs lookups and device nodes"
+            elif state_root in args:
+                cat = "state directory"
+            elif "/proc" in args:
+                cat = "procfs"
+            else:
+                cat = "other syscalls"
+            yield cat, secs
+
+
 def summarize_lifecycle(rows):
     out = {}
     for r in rows:
@@ -169,6 +210,7 @@ def render(res):
     render_lifecycle(res, w, targets)
     render_density(res, w, targets)
     render_syscalls(res, w)
+    render_where(res, w)
     render_enforce(res, w, targets)
     render_frontend(res, w)
     render_vm(res, w)
@@ -206,15 +248,18 @@ def render_lifecycle(res, w, targets):
       "separate runtime invocation; `run` is one foreground `run` (which deletes on exit). "
       "Times in ms.")
     w("")
-    w("| contender | median | p90 | create | start | wait | delete | CPU ms (user+sys) "
+    w("| contender | median | p90 | create | start | wait | delete | CPU ms (user+sys, "
+      "incl. the container's init) "
       "| failures |")
     w("|---|---|---|---|---|---|---|---|---|")
     order = [k for k in ("cinch", "crun", "runc", "cinch-run", "crun-run", "runc-run", "exec",
-                         "unshare") if k in lc]
+                         "unshare", "cgroup") if k in lc]
     for k in order:
         s = lc[k]
         label = {"exec": "floor: exec /bin/true",
-                 "unshare": "floor: unshare -fpmnuic --mount-proc /bin/true"}.get(
+                 "unshare": "floor: unshare -fpmnuic --mount-proc /bin/true",
+                 "cgroup": "floor: cgroups only (mkdir in each hierarchy, attach via "
+                           "cgroup.procs, exec /bin/true, rmdir)"}.get(
             k, f"{k.replace('-run', '')} {'run' if k.endswith('-run') else '4-step'}")
         steps = [ms(med(lc, k, st)) if st in s["steps"] else "" for st in STEPS[:4]]
         cpu = s.get("cpu_us_median")
@@ -234,6 +279,12 @@ def render_lifecycle(res, w, targets):
             r, rp = ratio(med(lc, mine), med(lc, theirs)), ratio(p90(lc, mine), p90(lc, theirs))
             cells.append(f"{fmt_ratio(r)} ({fmt_ratio(rp)})")
         w(f"| {label} | " + " | ".join(cells) + " |")
+    u, g, c = med(lc, "unshare"), med(lc, "cgroup"), med(lc, "cinch")
+    if u and g and c:
+        w("")
+        w(f"Namespaces and cgroups together (unshare floor + cgroup floor, medians: "
+          f"{ms(u + g)} ms): cinch 4-step is {c / (u + g):.2f}x that; the rest is cinch's own "
+          "work (rootfs and mounts, devices, state, four process starts) and waiting.")
     w("")
     w("Runtime peak RSS (ru_maxrss of each runtime invocation, the largest of create/start/"
       "delete in a run; median and max over runs):")
@@ -327,6 +378,28 @@ def render_syscalls(res, w):
         wall = ", ".join(f"{r['syscall']} {r['seconds'] * 1000:.1f} ms"
                          for r in s[k].get("wall_top", [])[:4])
         w(f"| {k} | {s[k]['calls']} | {top} | {wall} |")
+    w("")
+
+
+def render_where(res, w):
+    wh = res.get("where")
+    if not wh:
+        return
+    w("Where the time goes: time inside syscalls (`strace -f -T -y`, all processes of one "
+      "foreground `run`, mean of the repeats), by what the call touches. strace inflates "
+      "every call; compare shares, not absolute values.")
+    w("")
+    names = [n for n in ("cinch", "crun") if n in wh]
+    cats = sorted({c for n in names for c in wh[n]},
+                  key=lambda c: -max(wh[n].get(c, {}).get("ms", 0) for n in names))
+    w("| category | " + " | ".join(f"{n} calls | {n} ms" for n in names) + " |")
+    w("|---|" + "---|---|" * len(names))
+    for c in cats:
+        cells = []
+        for n in names:
+            v = wh[n].get(c)
+            cells += [f"{v['calls']:.0f}", f"{v['ms']:.1f}"] if v else ["", ""]
+        w(f"| {c} | " + " | ".join(cells) + " |")
     w("")
 
 

@@ -54,7 +54,7 @@ def test_lifecycle_v2():
     if subprocess.run(unshare, capture_output=True).returncode != 0:
         unshare[1] = "-fpmnui"
         res["unshare_floor"] = "unshare -fpmnui --mount-proc /bin/true (no -C: EPERM in a chroot)"
-    contenders += ["cmd:exec:/bin/true", "cmd:unshare:" + " ".join(unshare)]
+    contenders += ["cmd:exec:/bin/true", "cmd:unshare:" + " ".join(unshare), "cg:cgroup:"]
     out = os.path.join(work, "lifecycle.tsv")
     rundir = os.path.join(work, "run")
     os.makedirs(rundir)
