@@ -293,6 +293,11 @@ static int hierarchies(struct hierarchy *h, int max)
     }
     if (pc)
       fclose(pc);
+    /* v1: under our own cgroup, as runc and crun place relative paths here.
+     * v2: under the root, where the controllers are enabled for children
+     * (our own cgroup may hold processes and enable none). */
+    if (!strcmp(type, "cgroup2"))
+      path[0] = 0;
     snprintf(h[n].dir, sizeof(h[n].dir), "%s%s", mnt, strcmp(path, "/") ? path : "");
     n++;
   }
@@ -327,6 +332,8 @@ static struct result cgroup_floor(const char *id)
   char d[8704], procs[8720], pid_s[32];
   struct result r = { .status = -1 };
   int n = hierarchies(h, 16), pfd[2];
+  struct rusage self0;
+  getrusage(RUSAGE_SELF, &self0);
   int64_t t0 = now_ns();
   for (int i = 0; i < n; i++) {
     snprintf(d, sizeof(d), "%s/%s", h[i].dir, id);
@@ -361,7 +368,7 @@ static struct result cgroup_floor(const char *id)
   if (write(pfd[1], "x", 1) != 1)
     ok = 0;
   close(pfd[1]);
-  struct rusage ru;
+  struct rusage ru = { 0 }, self1;
   int st = 0;
   if (pid > 0)
     wait4(pid, &st, 0, &ru);
@@ -372,6 +379,11 @@ static struct result cgroup_floor(const char *id)
       usleep(100);
   }
   r.ns = now_ns() - t0;
+  getrusage(RUSAGE_SELF, &self1);
+  /* The driver's own mkdir/attach/rmdir work plus the child's. */
+  r.cpu_us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000L
+             + ru.ru_stime.tv_usec + (self1.ru_stime.tv_sec - self0.ru_stime.tv_sec) * 1000000L
+             + (self1.ru_stime.tv_usec - self0.ru_stime.tv_usec);
   r.status = ok && pid > 0 ? decode_status(st) : -1;
   return r;
 }
