@@ -28,6 +28,16 @@ int caps_last_cap(void)
   return last;
 }
 
+uint64_t caps_runtime_bounding(void)
+{
+  uint64_t have = 0;
+  int last = caps_last_cap();
+  for (int cap = 0; cap <= last; cap++)
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+      have |= 1ULL << cap;
+  return have;
+}
+
 int caps_drop_bounding(const struct spec_caps *c, cn_error_t *err)
 {
   int last = caps_last_cap();
@@ -45,10 +55,14 @@ int caps_apply(const struct spec_caps *c, cn_error_t *err)
 {
   struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
   struct __user_cap_data_struct data[2];
+  /* A cap outside the runtime's own bounding set can never be granted (this
+     host lacks CAP_SYS_RESOURCE, say): leave it out, as sandbox_validate
+     warned, so that "all caps" (--privileged) still starts. */
+  uint64_t avail = caps_runtime_bounding();
   for (int i = 0; i < 2; i++) {
-    data[i].effective = (uint32_t)(c->effective >> (32 * i));
-    data[i].permitted = (uint32_t)(c->permitted >> (32 * i));
-    data[i].inheritable = (uint32_t)(c->inheritable >> (32 * i));
+    data[i].effective = (uint32_t)((c->effective & avail) >> (32 * i));
+    data[i].permitted = (uint32_t)((c->permitted & avail) >> (32 * i));
+    data[i].inheritable = (uint32_t)((c->inheritable & avail) >> (32 * i));
   }
   if (syscall(SYS_capset, &hdr, data) < 0)
     return cn_error_errno(err, errno, "process.capabilities: capset");

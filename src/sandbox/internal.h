@@ -80,6 +80,8 @@ int console_setup(const struct spec_process *p, int console_socket_fd, bool bind
                   cn_error_t *err);
 
 /* ---- caps.c ---- */
+/* The caps this runtime may hand on at all (its own bounding set). */
+uint64_t caps_runtime_bounding(void);
 int caps_drop_bounding(const struct spec_caps *c, cn_error_t *err);
 int caps_apply(const struct spec_caps *c, cn_error_t *err);
 int caps_last_cap(void);

@@ -8,6 +8,7 @@
 #include "sandbox/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 static int check_caps(const struct spec_process *p, cn_error_t *err)
 {
@@ -31,6 +32,13 @@ static int check_caps(const struct spec_process *p, cn_error_t *err)
                             "(cap_last_cap %d)",
                             sets[i].name, name ? name : "?", last);
       }
+  uint64_t missing = (p->caps.bounding | p->caps.effective | p->caps.permitted |
+                      p->caps.inheritable | p->caps.ambient) &
+                     ~caps_runtime_bounding();
+  for (int cap = 0; cap <= last; cap++)
+    if (missing & (1ULL << cap))
+      cn_warn("process.capabilities: %s is not in the runtime's own bounding set and is left out",
+              spec_cap_name(cap));
   return 0;
 }
 

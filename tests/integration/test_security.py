@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+from conftest import is_runc
+
 CAP_CHOWN, CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE = 0, 5, 10, 29
 DEFAULT_CAPS = (1 << CAP_KILL) | (1 << CAP_NET_BIND_SERVICE) | (1 << CAP_AUDIT_WRITE)
 
@@ -71,6 +73,33 @@ def test_all_five_sets_apply_for_a_non_root_user(cinch, bundle, cid):
 
 
 # ---- no_new_privs ----
+
+def _our_bounding_set():
+    for line in open("/proc/self/status"):
+        if line.startswith("CapBnd:"):
+            return int(line.split()[1], 16)
+    return 0
+
+
+def test_cap_outside_the_runtimes_bounding_set_is_left_out_with_a_warning(cinch, bundle, cid):
+    # This host's bounding set lacks CAP_SYS_RESOURCE: "all caps" (docker
+    # --privileged) must still start, without the cap the kernel won't grant.
+    missing = [c for c in range(41) if not _our_bounding_set() & (1 << c)]
+    if not missing:
+        pytest.skip("the runtime's bounding set has every capability here")
+    names = {24: "CAP_SYS_RESOURCE"}
+    cap = missing[0]
+    name = names.get(cap)
+    if name is None:
+        pytest.skip(f"cap {cap} is missing; this test only names CAP_SYS_RESOURCE")
+    b = bundle(["showcaps"])
+    set_caps(b, ["CAP_CHOWN", name], sets=("bounding", "effective", "permitted"))
+    p = go(cinch, b, cid)
+    caps = caps_of(p.stdout)
+    assert caps["CapEff"] == caps["CapBnd"] == 1 << CAP_CHOWN
+    if not is_runc():
+        assert name in p.stderr and "left out" in p.stderr, p.stderr
+
 
 @pytest.mark.parametrize("nnp", [True, False])
 def test_no_new_privileges(cinch, bundle, cid, nnp):
