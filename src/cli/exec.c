@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -288,23 +287,6 @@ static int build_process(struct container *c, const struct exec_opts *o, char **
   return 0;
 }
 
-static int connect_socket(const char *path, cn_error_t *err)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  if (strlen(path) >= sizeof addr.sun_path)
-    return cn_error_set(err, ENAMETOOLONG, "--console-socket %s: path too long", path);
-  strcpy(addr.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return cn_error_errno(err, errno, "--console-socket: socket");
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-    int e = errno;
-    close(fd);
-    return cn_error_errno(err, e, "--console-socket %s: connect", path);
-  }
-  return fd;
-}
-
 /* Our fds must sit above the ones --preserve-fds hands on. */
 static int move_above(int *fd, int floor, cn_error_t *err)
 {
@@ -472,7 +454,7 @@ int cli_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   _cleanup_close_ int tty_ours = -1;
   if (b.p.terminal) {
     if (o.console_socket) {
-      console_fd = connect_socket(o.console_socket, err);
+      console_fd = console_socket_connect(o.console_socket, err);
       if (console_fd < 0)
         return -1;
     } else {
