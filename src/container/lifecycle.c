@@ -53,54 +53,29 @@ static int fd_above(int fd, int floor, cn_error_t *err)
   return n;
 }
 
-/* What the parent must do before clone3 because it only affects children:
-   join a pid or time namespace by path, or make a time namespace with
-   offsets (they can be written only before a process enters it).  The
-   returned fds restore the runtime's own for-children namespaces. */
+/* Joining a pid or time namespace by path, or making a time namespace with
+   offsets, only affects the runtime's children (sandbox_prepare_parent), so
+   it is done here just before clone3; the saved fds restore the runtime's
+   own for-children namespaces afterwards, for the hooks it forks later. */
 struct parent_ns {
   int saved_pid;
   int saved_time;
 };
 
-static const char *ns_proc_name(enum spec_ns_type t)
-{
-  return t == SPEC_NS_PID ? "pid_for_children" : "time_for_children";
-}
-
 static int parent_ns_enter(const struct spec *s, struct parent_ns *p, cn_error_t *err)
 {
   p->saved_pid = p->saved_time = -1;
-  if (!s->has_linux)
-    return 0;
-  for (size_t i = 0; i < s->linux_.n_namespaces; i++) {
-    const struct spec_namespace *ns = &s->linux_.namespaces[i];
-    if (ns->type != SPEC_NS_PID && ns->type != SPEC_NS_TIME)
-      continue;
-    if (ns->path == NULL && ns->type == SPEC_NS_PID)
-      continue; /* a new pid namespace comes from clone3 itself */
-    int *saved = ns->type == SPEC_NS_PID ? &p->saved_pid : &p->saved_time;
-    _cleanup_free_ char *self = xasprintf("/proc/self/ns/%s", ns_proc_name(ns->type));
-    *saved = open(self, O_RDONLY | O_CLOEXEC);
-    if (*saved < 0)
-      return cn_error_errno(err, errno, "open %s", self);
-    if (ns->path) {
-      _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        return cn_error_errno(err, errno, "linux.namespaces[%zu].path %s", i, ns->path);
-      if (setns(fd, ns->type == SPEC_NS_PID ? CLONE_NEWPID : CLONE_NEWTIME) < 0)
-        return cn_error_errno(err, errno, "linux.namespaces[%zu].path %s: setns", i, ns->path);
-      continue;
-    }
-    if (unshare(CLONE_NEWTIME) < 0)
-      return cn_error_errno(err, errno, "new time namespace");
-    _cleanup_free_ char *offsets = xasprintf(
-        "monotonic %lld %u\nboottime %lld %u\n", (long long)s->linux_.time_monotonic.secs,
-        s->linux_.time_monotonic.nanosecs, (long long)s->linux_.time_boottime.secs,
-        s->linux_.time_boottime.nanosecs);
-    if (cn_write_file("/proc/self/timens_offsets", offsets, err) < 0)
-      return cn_error_wrap(err, "linux.timeOffsets");
+  bool pid_path = false, time_ns = false;
+  for (size_t i = 0; s->has_linux && i < s->linux_.n_namespaces; i++) {
+    pid_path |= s->linux_.namespaces[i].type == SPEC_NS_PID && s->linux_.namespaces[i].path;
+    time_ns |= s->linux_.namespaces[i].type == SPEC_NS_TIME;
   }
-  return 0;
+  if (pid_path && (p->saved_pid = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC)) < 0)
+    return cn_error_errno(err, errno, "open /proc/self/ns/pid_for_children");
+  if (time_ns &&
+      (p->saved_time = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC)) < 0)
+    return cn_error_errno(err, errno, "open /proc/self/ns/time_for_children");
+  return pid_path || time_ns ? sandbox_prepare_parent(s, err) : 0;
 }
 
 static void parent_ns_leave(struct parent_ns *p)
