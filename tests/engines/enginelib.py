@@ -296,6 +296,9 @@ class Sandbox:
         # cgroup dirs under the parent that belong to the engine, not to a container
         # (podman puts conmon in <parent>/conmon and never removes it)
         self.engine_cgroups = set()
+        # an engine's default parents (podman: /libpod_parent), watched for a command that
+        # forgot the sandbox's parent: name -> existed before the sandbox
+        self.default_parents = {}
         self.host_links = self._links()
         self.holder = subprocess.Popen(
             ["unshare", "--mount", "--net", "--propagation", "private", "sh", "-c",
@@ -479,6 +482,9 @@ class Sandbox:
                     pass
         return res
 
+    def watch_default_parent(self, name):
+        self.default_parents[name] = any(os.path.isdir(f"{r}/{name}") for r in cgroup_roots())
+
     def cgroup_leftovers(self):
         """(dirs below our cgroup parent, pids in them) in every hierarchy."""
         dirs, pids = [], set()
@@ -534,6 +540,17 @@ class Sandbox:
                     os.rmdir(d)
                 except OSError as e:
                     problems.append(f"rmdir {d}: {e}")
+        for name, existed in self.default_parents.items():
+            made = [f"{r}/{name}" for r in cgroup_roots() if os.path.isdir(f"{r}/{name}")]
+            if made and not existed:
+                problems.append(f"cgroups made under the engine's default parent /{name} (a command "
+                                f"without the sandbox's cgroup parent): {made[:3]}")
+                for top in made:
+                    for d, _s, _f in sorted(os.walk(top), key=lambda t: -len(t[0])):
+                        try:
+                            os.rmdir(d)
+                        except OSError:
+                            pass
         self.holder.kill()
         self.holder.wait()
         wait_for(lambda: not any(self.dir in l for l in open("/proc/self/mountinfo")), 5)

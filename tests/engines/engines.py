@@ -171,11 +171,14 @@ volume_path = "{d}/volumes"
                       CONTAINERS_REGISTRIES_CONF=f"{d}/registries.conf")
         self.cgparent = f"/{sb.tag}"
         sb.engine_cgroups.add("conmon")
+        sb.watch_default_parent("libpod_parent")
         p = self.podman("info", "--format", "{{.Host.CgroupManager}} {{.Host.CgroupsVersion}}", check=False)
         if p.returncode != 0:
             pytest.skip(f"podman cannot run here: {p.stderr.strip()[-500:]}")
 
     def argv(self, *args):
+        # `run`/`create` need "--cgroup-parent", self.cgparent: without it podman uses
+        # /libpod_parent, which the sandbox's close reports as left behind.
         return ["podman", "--runtime", self.sb.wrapper, "--cgroup-manager", "cgroupfs", *args]
 
     def podman(self, *args, **kw):

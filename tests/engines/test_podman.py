@@ -36,6 +36,7 @@ def test_limits_and_forkbomb(podman):
     try:
         pid = running_pid(podman, "bomb")
         lim = limits_of_pid(pid)
+        print("DEBUGDIRS", pid, lim["dirs"], open(f"/proc/{pid}/cmdline").read())
         assert lim["memory"] == 256 * MiB
         assert lim["pids"] == 50
         assert (lim["cpu_quota"], lim["cpu_period"]) == (50000, 100000)
