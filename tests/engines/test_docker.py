@@ -10,8 +10,8 @@ import pytest
 from checks import (MiB, assert_gone, assert_pid_gone, bomb_script, features_cover_config, features_json,
                     features_well_formed)
 from engines import IMAGE, Docker
-from enginelib import (freezer_state, host_can_fork, limits_of_pid, pids_events_max, wait_for,
-                       cgroup_dirs_of_pid)
+from enginelib import (cgroup_dirs_of_pid, freezer_state, host_can_fork, layout, limits_of_pid, pids_events_max,
+                       read_file, wait_for)
 
 RUN = ["run", "--runtime", "cinch", "--network", "none"]
 LOOP = "trap 'echo got-term; exit 0' TERM; while :; do sleep 0.2; done"
@@ -162,6 +162,33 @@ def test_update(docker):
     sb.mark("docker rm -f")
     docker.docker("rm", "-f", "up")
     assert_gone(lim["dirs"])
+
+
+def test_resource_flags(docker):
+    """docker run's other resource flags reach their cgroup files (v1 or v2 by layout)."""
+    sb = docker.sb
+    sb.mark("docker run -d --cpu-shares --cpuset-cpus --cpu-period/--cpu-quota -m --memory-swap "
+            "--memory-reservation")
+    docker.docker(*RUN, "-d", "--name", "res", "--cpu-shares", "512", "--cpuset-cpus", "0", "--cpu-period", "50000",
+                  "--cpu-quota", "25000", "-m", "128m", "--memory-swap", "192m", "--memory-reservation", "64m",
+                  IMAGE, "sh", "-c", LOOP)
+    pid = running_pid(docker, "res")
+    lim = limits_of_pid(pid)
+    d = lim["dirs"]
+    assert (lim["cpu_quota"], lim["cpu_period"]) == (25000, 50000)
+    assert lim["memory"] == 128 * MiB
+    assert lim["memory_low"] == 64 * MiB
+    if layout() == "v2":
+        assert read_file(f"{d['']}/cpu.weight") == str(1 + ((512 - 2) * 9999) // 262142)
+        assert read_file(f"{d['']}/cpuset.cpus") == "0"
+        assert read_file(f"{d['']}/memory.swap.max") == str(64 * MiB)
+    else:
+        assert read_file(f"{d['cpu']}/cpu.shares") == "512"
+        assert read_file(f"{d['cpuset']}/cpuset.cpus") == "0"
+        if os.path.exists(f"{d['memory']}/memory.memsw.limit_in_bytes"):
+            assert read_file(f"{d['memory']}/memory.memsw.limit_in_bytes") == str(192 * MiB)
+    docker.docker("rm", "-f", "res")
+    assert_gone(d)
 
 
 def test_pause_unpause_top_stats(docker):
