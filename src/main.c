@@ -41,6 +41,13 @@ static void usage(FILE *f)
              "Commands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\nDocker-style commands (same code path; `cinch COMMAND --help-docker`):\n"
+             "  run [OPTIONS] IMAGE [CMD...]   e.g. run --rm --cpus 0.5 -m 256M busybox sh\n"
+             "  ps [-a] [-q]   stop   rm [-f]   logs [-f]   wait   inspect   attach\n"
+             "  exec NAME CMD   kill [-s SIG] NAME   pause/unpause NAME   update [flags] NAME\n"
+             "  stats [--no-stream]   events   images   limit [flags] -- CMD (cgexec)\n"
+             "A shared name (run, ps, kill, events, exec, pause, update) takes runc's\n"
+             "form when given one (an id, --bundle), docker's otherwise.\n");
   fprintf(f, "\nGlobal options (before or after the command):\n"
              "  --root DIR             state directory (default /run/cinch)\n"
              "  --log FILE             write diagnostics to FILE\n"
