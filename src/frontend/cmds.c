@@ -726,9 +726,10 @@ int fe_cmd_ps(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       json_object_put(o);
       continue;
     }
-    if (!notrunc && strlen(cmd) > 20)
-      strcpy(cmd + 19, "…");
-    _cleanup_free_ char *qcmd = xasprintf("\"%s\"", cmd);
+    /* Docker's 20 columns, the last one an ellipsis. */
+    bool cut = !notrunc && strlen(cmd) > 20;
+    _cleanup_free_ char *qcmd
+        = xasprintf("\"%.*s%s\"", cut ? 19 : (int)strlen(cmd), cmd, cut ? "…" : "");
     _cleanup_free_ char *ago = xasprintf("%s ago", created);
     printf("%-12s   %-16s %-22s %-16s %-26s %-6s %s\n", shortid, jstr(meta, "Image"), qcmd, ago, st,
            "", jstr(meta, "Name"));
