@@ -132,9 +132,17 @@ int process_prepare(struct process_ctx *pc, cn_error_t *err)
   if (!getcwd(buf, sizeof buf) || buf[0] != '/')
     return cn_error_set(err, EPERM, "process.cwd: %s is outside the container", cwd);
   pc->exe = resolve_exe(p->args[0], env_get(pc->env, "PATH"));
+  /* Lower-case errno words as runc (Go) writes them: the docker CLI matches
+     "no such file or directory" and "permission denied" case-sensitively in
+     the runtime's error to exit 127 / 126 instead of 125. */
+  if (!pc->exe && strchr(p->args[0], '/') && access(p->args[0], F_OK) == 0)
+    return cn_error_set(err, EACCES, "process.args[0]: exec: \"%s\": permission denied",
+                        p->args[0]);
   if (!pc->exe)
-    return cn_error_errno(err, ENOENT, "process.args[0]: executable \"%s\" not found in $PATH",
-                          p->args[0]);
+    return cn_error_set(err, ENOENT,
+                        "process.args[0]: executable \"%s\" not found in $PATH: "
+                        "no such file or directory",
+                        p->args[0]);
   return 0;
 }
 

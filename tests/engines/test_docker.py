@@ -145,6 +145,22 @@ def test_init(docker):
     assert out.split()[0] == "/sbin/docker-init", out
 
 
+def test_missing_command_is_127_and_leaves_nothing(docker):
+    """dockerd maps a runtime's start error to an exit code by its text ("no such file or
+    directory" / "executable file not found" -> 127, "permission denied" -> 126)."""
+    sb = docker.sb
+    sb.mark("docker run /nonexistent (runtime error text -> 127)")
+    p = docker.docker(*RUN, "--name", "nx", IMAGE, "/nonexistent", check=False)
+    assert p.returncode == 127, (p.returncode, p.stderr)
+    assert "/nonexistent" in p.stderr, p.stderr
+    sb.mark("docker run /etc/passwd (not executable -> 126)")
+    p = docker.docker(*RUN, "--rm", IMAGE, "/etc/passwd", check=False)
+    assert p.returncode == 126, (p.returncode, p.stderr)
+    docker.docker("rm", "-f", "nx")
+    dirs, pids = sb.cgroup_leftovers()
+    assert not [d for d in dirs if os.path.basename(d) != "conmon"], dirs
+
+
 def test_update(docker):
     sb = docker.sb
     sb.mark("docker run -d -m 64m --pids-limit 20 --cpus 0.5 (update)")

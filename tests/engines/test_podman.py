@@ -192,3 +192,11 @@ def test_oci_hooks_from_hooks_dir(podman):
     for l in text:
         state = json.loads(l.split(" ", 1)[1])
         assert state["id"] and state["bundle"] and state["pid"] > 0, l
+
+
+def test_missing_command_is_127(podman):
+    sb = podman.sb
+    sb.mark("podman run /nonexistent (runtime error text -> 127)")
+    p = podman.podman(*run_args(podman), "--rm", IMAGE, "/nonexistent", check=False)
+    assert p.returncode == 127, (p.returncode, p.stderr)
+    assert "/nonexistent" in p.stderr, p.stderr
