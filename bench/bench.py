@@ -882,9 +882,12 @@ def main():
     left = leaked_cgroups()
     if left:
         b.res["leaks"].append({"after": "end", "cgroups": left})
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(b.res, f, indent=1, default=str)
+    b.res["finished_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    # The raw results, so that the document can be re-rendered
+    # (`python3 bench/report.py build/bench/results-full.json`).
+    raw = args.json or os.path.join(REPO, f"build/bench/results-{args.mode}.json")
+    with open(raw, "w") as f:
+        json.dump(b.res, f, indent=1, default=str)
     text = report.render(b.res)
     with open(args.out, "w") as f:
         f.write(text)
