@@ -828,6 +828,8 @@ def main():
     ap.add_argument("--vm", action="store_true", help="run the v2 guest in --quick mode too")
     ap.add_argument("--vm-timeout", type=int, default=600)
     ap.add_argument("--vm-iters", type=int, default=0)
+    ap.add_argument("--density", help="comma list of N, overrides the mode's")
+    ap.add_argument("--iters", type=int, help="lifecycle runs, overrides the mode's")
     ap.add_argument("--workdir", default="/tmp")
     args = ap.parse_args()
     args.runtimes = args.runtimes.split(",") if args.runtimes else None
@@ -838,6 +840,10 @@ def main():
 
     become_subreaper()
     b = Bench(args)
+    if args.density:
+        b.mode = dict(b.mode, density=[int(n) for n in args.density.split(",")])
+    if args.iters:
+        b.mode = dict(b.mode, iters=args.iters)
     interrupted = []
 
     def on_signal(signum, _frame):
