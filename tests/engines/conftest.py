@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import enginelib  # noqa: E402
 from enginelib import Sandbox, runtime_under_test  # noqa: E402
-from engines import Containerd, Docker, Podman  # noqa: E402
+from engines import DOCKER_CLI, Containerd, Docker, Podman, need  # noqa: E402
 
 ARGV_REPORT = {}  # sandbox name -> normalized runtime argv log
 
@@ -37,6 +37,7 @@ def runtime():
         pytest.skip(f"runtime {rt} not built")
     if os.geteuid() != 0:
         pytest.skip("engine tests need root")
+    need("unshare", "nsenter", "ip")
     return rt
 
 
@@ -55,7 +56,10 @@ def images(runtime):
 
 
 def open_sandbox(name, runtime):
-    return Sandbox(name, runtime)
+    try:
+        return Sandbox(name, runtime)
+    except (OSError, enginelib.EngineError) as e:
+        pytest.skip(f"cannot make the namespace sandbox for {name}: {e}")
 
 
 def close_sandbox(sb, engine):
@@ -74,6 +78,7 @@ def close_sandbox(sb, engine):
 
 @pytest.fixture(scope="module")
 def docker(runtime, images):
+    need("dockerd", DOCKER_CLI, "containerd", "ctr", "containerd-shim-runc-v2")
     sb = open_sandbox("docker", runtime)
     eng = None
     try:
@@ -86,6 +91,7 @@ def docker(runtime, images):
 
 @pytest.fixture(scope="module")
 def podman(runtime, images):
+    need("podman", "conmon")
     sb = open_sandbox("podman", runtime)
     eng = None
     try:
@@ -98,6 +104,7 @@ def podman(runtime, images):
 
 @pytest.fixture(scope="module")
 def containerd(runtime, images):
+    need("containerd", "ctr", "containerd-shim-runc-v2")
     sb = open_sandbox("containerd", runtime)
     eng = None
     try:

@@ -9,7 +9,7 @@ import pytest
 
 from checks import (MiB, assert_gone, assert_pid_gone, bomb_script, features_cover_config, features_json,
                     features_well_formed)
-from engines import IMAGE, Docker
+from engines import DOCKER_CLI, IMAGE, Docker, need
 from enginelib import (cgroup_dirs_of_pid, freezer_state, host_can_fork, layout, limits_of_pid, pids_events_max,
                        read_file, wait_for)
 
@@ -317,6 +317,7 @@ def _give_address(sb):
 
 
 def test_swarm_service_limits(sandbox_factory, images):
+    need("dockerd", DOCKER_CLI, "containerd", "ctr", "containerd-shim-runc-v2")
     sb = sandbox_factory("docker-swarm")
     d = Docker(sb, default_runtime=True)
     sandbox_factory.set_engine(sb, d)
