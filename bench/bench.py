@@ -351,6 +351,46 @@ class Bench:
         if self.args.keep_raw:
             shutil.copy(out, self.args.keep_raw)
 
+    def ablation(self):
+        """cinch alone on variants of the lifecycle bundle, interleaved: what
+        each part of the spec costs, to say where the time goes."""
+        if "cinch" not in self.rt:
+            return
+
+        def no_net(spec):
+            spec["linux"]["namespaces"] = [n for n in spec["linux"]["namespaces"]
+                                           if n["type"] != "network"]
+
+        def no_limits(spec):
+            spec["linux"]["resources"] = {"devices": spec["linux"]["resources"]["devices"]}
+
+        def no_masks(spec):
+            spec["linux"].pop("maskedPaths", None)
+            spec["linux"].pop("readonlyPaths", None)
+
+        def proc_only(spec):
+            spec["mounts"] = [m for m in spec["mounts"] if m["destination"] == "/proc"]
+
+        def bare(spec):
+            for f in (no_net, no_masks, proc_only):
+                f(spec)
+        variants = {"spec as above": None, "no network namespace": no_net,
+                    "no resource limits": no_limits,
+                    "no masked/readonly paths": no_masks,
+                    "only the /proc mount": proc_only,
+                    "no netns, masks or mounts but /proc": bare}
+        contenders = []
+        for i, (label, edit) in enumerate(variants.items()):
+            b = self.bundle(f"abl{i}", ["/bin/true"], edit)
+            contenders.append(f"rt:abl{i}:{self.rt['cinch']}:{self.root('cinch')}:{b}")
+        out = os.path.join(self.work, "ablation.tsv")
+        iters = max(5, self.mode["iters"] // 2)
+        log(f"ablation: {iters} interleaved runs of {len(contenders)} cinch variants")
+        sh(self.cbench, "lifecycle", iters, 1, out, self.bundles["true"], self.rundir,
+           *contenders, check=False, timeout=1800, stdout=None, stderr=None)
+        summ = report.summarize_lifecycle(report.read_tsv(out))
+        self.res["ablation"] = {label: summ.get(f"abl{i}") for i, label in enumerate(variants)}
+
     def density(self):
         out = {}
         ns = [1] + self.mode["density"]
@@ -822,7 +862,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(REPO, "docs/BENCHMARKS.md"))
     ap.add_argument("--json", help="also write the raw results here")
     ap.add_argument("--keep-raw", help="copy the lifecycle TSV here")
-    ap.add_argument("--only", help="comma list: lifecycle,density,syscalls,enforce,frontend,vm")
+    ap.add_argument("--only", help="comma list: lifecycle,ablation,density,syscalls,enforce,"
+                                   "frontend,vm")
     ap.add_argument("--runtimes", help="comma list, default all of cinch,runc,crun")
     ap.add_argument("--no-vm", action="store_true")
     ap.add_argument("--vm", action="store_true", help="run the v2 guest in --quick mode too")
@@ -863,6 +904,8 @@ def main():
         b.check_leaks("start (left by an earlier, interrupted run)")
         if want("lifecycle"):
             b.lifecycle()
+        if want("ablation"):
+            b.ablation()
         if want("density"):
             b.density()
         if want("syscalls") and shutil.which("strace"):

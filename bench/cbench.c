@@ -16,7 +16,7 @@
  *   cbench density N OUT BUNDLE RUNDIR CONTENDER
  *
  * CONTENDER is one of
- *   rt:NAME:BIN:ROOT    create, start, wait, delete (each timed)
+ *   rt:NAME:BIN:ROOT[:BUNDLE]  create, start, wait, delete (each timed)
  *   run:NAME:BIN:ROOT   one foreground `run` (plus delete if state is left)
  *   cmd:NAME:ARGV...    a plain command, argv split on spaces (the floors)
  *   cg:NAME:            the cgroup floor: mkdir a cgroup in every hierarchy
@@ -52,6 +52,7 @@ struct contender {
   char *name;
   char *bin;
   char *root;
+  char *bundle;   /* K_RT/K_RUN: its own bundle, else the common one */
   char *argv[32]; /* K_CMD only */
   int failures;
 };
@@ -393,6 +394,8 @@ static void one_lifecycle(FILE *out, int iter, struct contender *c, const char *
 {
   char id[96], pidfile[512], log[512];
   char *v[12];
+  if (c->bundle)
+    bundle = c->bundle;
   snprintf(id, sizeof(id), "cbench-%d-%d-%s", (int)getpid(), iter < 0 ? 1000 - iter : iter,
            c->name);
   snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", rundir, id);
@@ -513,7 +516,8 @@ static void parse_contender(struct contender *c, char *s)
   else
     die("unknown contender kind %s", kind);
   c->bin = strsep(&s, ":");
-  c->root = s;
+  c->root = strsep(&s, ":");
+  c->bundle = s;
   if (!c->bin || !c->root)
     die("contender %s: want %s:NAME:BIN:ROOT", c->name, kind);
   mkdir(c->root, 0700);

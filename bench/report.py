@@ -214,6 +214,7 @@ def render(res):
     w("")
     targets = []
     render_lifecycle(res, w, targets)
+    render_ablation(res, w)
     render_density(res, w, targets)
     render_syscalls(res, w)
     render_where(res, w)
@@ -316,6 +317,28 @@ def render_lifecycle(res, w, targets):
     rss = lc.get("cinch", {}).get("maxrss_kb_max")
     targets.append(("cinch peak RSS <= 2 MB", f"{rss} kB" if rss else "–",
                     None if not rss else rss <= T_RSS_KB))
+
+
+def render_ablation(res, w):
+    ab = res.get("ablation")
+    if not ab:
+        return
+    base = (ab.get("spec as above") or {}).get("steps", {}).get("total", {}).get("median_ns")
+    w("What parts of the spec cost cinch (4-step lifecycle of variants of the bundle above, "
+      "cinch only, interleaved; medians in ms):")
+    w("")
+    w("| variant | median | create | delete | saves |")
+    w("|---|---|---|---|---|")
+    for label, s in ab.items():
+        if not s or "total" not in s.get("steps", {}):
+            w(f"| {label} | failed | | | |")
+            continue
+        st = s["steps"]
+        t = st["total"]["median_ns"]
+        save = "" if not base or label == "spec as above" else f"{(base - t) / 1e6:+.2f} ms"
+        w(f"| {label} | {ms(t)} | {ms(st['create']['median_ns'])} | "
+          f"{ms(st['delete']['median_ns'])} | {save} |")
+    w("")
 
 
 def render_density(res, w, targets):
