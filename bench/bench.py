@@ -340,6 +340,9 @@ class Bench:
         contenders += ["cmd:exec:/bin/true",
                        "cmd:unshare:" + shutil.which("unshare") + " -fpmnuic --mount-proc /bin/true",
                        "cg:cgroup:"]
+        if layout() != "v2":
+            # The v1 hierarchies a runtime cannot do without for this spec.
+            contenders.append("cg:cgroup-min:cpu,memory,pids,devices,freezer")
         out = os.path.join(self.work, "lifecycle.tsv")
         iters, warm = self.mode["iters"], self.mode["warmup"]
         log(f"lifecycle: {iters} interleaved runs of {len(contenders)} contenders")

@@ -19,9 +19,10 @@
  *   rt:NAME:BIN:ROOT[:BUNDLE]  create, start, wait, delete (each timed)
  *   run:NAME:BIN:ROOT   one foreground `run` (plus delete if state is left)
  *   cmd:NAME:ARGV...    a plain command, argv split on spaces (the floors)
- *   cg:NAME:            the cgroup floor: mkdir a cgroup in every hierarchy
+ *   cg:NAME:[CTRLS]     the cgroup floor: mkdir a cgroup in every hierarchy
  *                       (under our own), fork, attach the child through
- *                       cgroup.procs, exec /bin/true, wait, rmdir
+ *                       cgroup.procs, exec /bin/true, wait, rmdir; CTRLS
+ *                       (a,b,c) limits it to those v1 controllers
  *
  * lifecycle writes one TSV row per step: iter name step ns maxrss_kb cpu_us status.
  * density writes `key value` lines.
@@ -53,6 +54,7 @@ struct contender {
   char *bin;
   char *root;
   char *bundle;   /* K_RT/K_RUN: its own bundle, else the common one */
+  char *only;     /* K_CG: controllers to use, NULL or empty for all */
   char *argv[32]; /* K_CMD only */
   int failures;
 };
@@ -261,7 +263,23 @@ struct hierarchy {
   char dir[512]; /* our own cgroup in this hierarchy */
 };
 
-static int hierarchies(struct hierarchy *h, int max)
+/* only: NULL for every hierarchy, else a comma list of controllers. */
+static int wanted(const char *opts, const char *only)
+{
+  char list[256], *save = NULL;
+  if (!only || !*only)
+    return 1;
+  snprintf(list, sizeof(list), "%s", only);
+  for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    size_t n = strlen(t);
+    for (const char *o = opts; (o = strstr(o, t)); o += n)
+      if ((o == opts || o[-1] == ',') && (o[n] == ',' || o[n] == 0 || o[n] == '\n'))
+        return 1;
+  }
+  return 0;
+}
+
+static int hierarchies(struct hierarchy *h, int max, const char *only)
 {
   char line[1024], mnt[256], opts[512], type[32];
   int n = 0;
@@ -274,6 +292,8 @@ static int hierarchies(struct hierarchy *h, int max)
         || sscanf(sep + 3, "%31s %*s %511s", type, opts) != 2)
       continue;
     if (strcmp(type, "cgroup") && strcmp(type, "cgroup2"))
+      continue;
+    if (!strcmp(type, "cgroup") && !wanted(opts, only))
       continue;
     /* Our path in it, from /proc/self/cgroup: the line whose controller
      * list is one of the mount options (or 0:: for cgroup2). */
@@ -327,12 +347,12 @@ static void copy_knob(const char *from, const char *to, const char *knob)
   close(fd);
 }
 
-static struct result cgroup_floor(const char *id)
+static struct result cgroup_floor(const char *id, const char *only)
 {
   struct hierarchy h[16];
   char d[8704], procs[8720], pid_s[32];
   struct result r = { .status = -1 };
-  int n = hierarchies(h, 16), pfd[2];
+  int n = hierarchies(h, 16, only), pfd[2];
   struct rusage self0;
   getrusage(RUSAGE_SELF, &self0);
   int64_t t0 = now_ns();
@@ -402,7 +422,7 @@ static void one_lifecycle(FILE *out, int iter, struct contender *c, const char *
   snprintf(log, sizeof(log), "%s/%s.log", rundir, c->name);
 
   if (c->kind == K_CG) {
-    struct result r = cgroup_floor(id);
+    struct result r = cgroup_floor(id, c->only);
     if (r.status != 0 && ++c->failures <= 3)
       fprintf(stderr, "cbench: cgroup floor failed: %s\n", strerror(errno));
     emit(out, iter, c->name, "total", r);
@@ -497,6 +517,7 @@ static void parse_contender(struct contender *c, char *s)
     die("bad contender (want kind:name:...)");
   if (strcmp(kind, "cg") == 0) {
     c->kind = K_CG;
+    c->only = s;
     return;
   }
   if (strcmp(kind, "cmd") == 0) {

@@ -260,13 +260,15 @@ def render_lifecycle(res, w, targets):
       "| failures |")
     w("|---|---|---|---|---|---|---|---|---|")
     order = [k for k in ("cinch", "crun", "runc", "cinch-run", "crun-run", "runc-run", "exec",
-                         "unshare", "cgroup") if k in lc]
+                         "unshare", "cgroup", "cgroup-min") if k in lc]
     for k in order:
         s = lc[k]
         label = {"exec": "floor: exec /bin/true",
                  "unshare": "floor: unshare -fpmnuic --mount-proc /bin/true",
                  "cgroup": "floor: cgroups only (mkdir in each hierarchy, attach via "
-                           "cgroup.procs, exec /bin/true, rmdir)"}.get(
+                           "cgroup.procs, exec /bin/true, rmdir)",
+                 "cgroup-min": "floor: the same in cpu, memory, pids, devices and freezer "
+                               "only"}.get(
             k, f"{k.replace('-run', '')} {'run' if k.endswith('-run') else '4-step'}")
         steps = [ms(med(lc, k, st)) if st in s["steps"] else "" for st in STEPS[:4]]
         cpu = s.get("cpu_us_median")
