@@ -796,16 +796,27 @@ class Bench:
                 kill_cgroup_tree(d)
 
     def cleanup(self):
+        """Every step on its own: one failing must not keep the others (the
+        loop device above all) from running."""
         for name in list(self.rt) + ["cinch-fe"]:
             root = os.path.join(self.work, "root-" + name)
             binary = self.rt.get(name) or self.rt.get("cinch")
             if not os.path.isdir(root) or not binary:
                 continue
             for cid in os.listdir(root):
-                sh(binary, "--root", root, "delete", "-f", cid, check=False, timeout=60)
-        self.check_leaks("cleanup")
+                try:
+                    sh(binary, "--root", root, "delete", "-f", cid, check=False, timeout=60)
+                except Exception as e:  # noqa: BLE001
+                    log(f"cleanup: delete {cid}: {e}")
+        try:
+            self.check_leaks("cleanup")
+        except Exception as e:  # noqa: BLE001
+            log(f"cleanup: cgroups: {e}")
         for dev in self.loops:
-            sh("losetup", "-d", dev, check=False)
+            try:
+                sh("losetup", "-d", dev, check=False)
+            except Exception as e:  # noqa: BLE001
+                log(f"cleanup: losetup -d {dev}: {e}")
         shutil.rmtree(self.work, ignore_errors=True)
 
 
