@@ -556,3 +556,15 @@ def test_a_killed_foreground_front_end_leaves_a_removable_container(fe):
     fe.run("rm", "orph")
     assert fe.run("ps", "-a", "-q").stdout.strip() == ""
     assert fe.ids() == []
+
+
+def test_logs_follow_until_exit(fe, tmp_path):
+    fe.run("run", "-d", "--name", "lf", "-v", f"{tmp_path}:/mnt", "busybox", "sh", "-c",
+           "echo first; while [ ! -e /mnt/go ]; do sleep 0.05; done; echo second")
+    p = fe.popen("logs", "-f", "lf")
+    helpers.wait_for(lambda: "first" in fe.run("logs", "lf").stdout, what="first line")
+    time.sleep(0.3)
+    assert p.poll() is None  # still following
+    (tmp_path / "go").touch()
+    out, _ = p.communicate(timeout=20)
+    assert out == "first\nsecond\n"
