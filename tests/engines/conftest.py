@@ -23,7 +23,7 @@ import enginelib  # noqa: E402
 from enginelib import Sandbox, runtime_under_test  # noqa: E402
 from engines import DOCKER_CLI, Containerd, Docker, Podman, need  # noqa: E402
 
-ARGV_REPORT = {}  # sandbox name -> normalized runtime argv log
+ARGV_REPORT = {}  # sandbox name -> {distinct runtime command line: count}
 
 
 def pytest_report_header(config):
@@ -67,11 +67,12 @@ def close_sandbox(sb, engine):
         if engine is not None:
             engine.cleanup()
     finally:
-        ARGV_REPORT[sb.name] = sb.normalized()
+        ARGV_REPORT[sb.name] = sb.shapes()
+        full = sb.normalized()
         problems = sb.close()
         os.makedirs(os.path.join(enginelib.REPO, "build/engines"), exist_ok=True)
         with open(os.path.join(enginelib.REPO, f"build/engines/{sb.name}-argv.log"), "w") as f:
-            f.write("\n".join(ARGV_REPORT[sb.name]) + "\n")
+            f.write("\n".join(full) + "\n")
     if problems:
         pytest.fail(f"{sb.name} sandbox left things behind:\n  " + "\n  ".join(problems))
 
@@ -150,7 +151,8 @@ def pytest_terminal_summary(terminalreporter):
         return
     tr = terminalreporter
     tr.section(f"runtime command lines sent by the engines (runtime {runtime_under_test()})")
-    for name, lines in ARGV_REPORT.items():
-        tr.write_line(f"--- {name} (also in build/engines/{name}-argv.log)")
-        for l in lines:
-            tr.write_line("  " + l)
+    for name, shapes in ARGV_REPORT.items():
+        tr.write_line(f"--- {name}: distinct command lines x times sent "
+                      f"(in order with exit codes: build/engines/{name}-argv.log)")
+        for l, n in sorted(shapes.items(), key=lambda kv: -kv[1]):
+            tr.write_line(f"  {n:3d}x {l}")

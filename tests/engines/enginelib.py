@@ -454,6 +454,26 @@ class Sandbox:
             out.append(l)
         return out
 
+    def shapes(self):
+        """Distinct runtime command lines (ids, temp files and --root/--log folded), with
+        how often each was sent: the short form for quoting."""
+        counts = {}
+        for l in self.normalized():
+            if l.startswith("+"):
+                l = re.sub(r"^\+[\d.]+s ppid=\(([^)]*)\):", r"[\1]", l)
+                l = re.sub(r"'--root' '[^']*' '--log' '[^']*' '--log-format' 'json' ", "", l)
+                l = re.sub(r"'\$BUNDLE[^']*'", "$BUNDLE", l)
+                l = re.sub(r"'\$(graphroot|runroot)/[^']*'", r"$\1", l)
+                l = re.sub(r"'(/var)?/tmp/(runc-process|pty|conmon-term\.|podman)[^']*'", r"<tmp \2>", l)
+                l = re.sub(r"--resources=[^']+", "--resources=<tmp file>", l)
+                l = l.replace("'<ID>'", "ID")
+                if " 'kill' " in l:  # kill ID SIGNAL
+                    l = re.sub(r"'[\w.-]+' ('\w+')$", r"ID \1", l)
+                else:
+                    l = re.sub(r"'(?!-)[\w.-]+'$", "ID", l)
+                counts[l] = counts.get(l, 0) + 1
+        return counts
+
     def specs_of(self, sub, kind):
         """JSON inputs the engines gave, oldest first (kind: config|process|resources)."""
         names = sorted(n for n in os.listdir(self.specs) if n.endswith(f".{sub}.{kind}.json"))
