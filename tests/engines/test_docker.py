@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -32,7 +33,7 @@ def test_forkbomb_contained(docker):
     sb.mark("docker run --rm --cpus 0.5 -m 256M --pids-limit 50 (fork bomb)")
     p = sb.popen(docker.argv(*RUN, "--rm", "--name", "bomb", "--cpus", "0.5", "-m", "256M", "--pids-limit", "50",
                              IMAGE, "sh", "-c", bomb_script()),
-                 stdout=__import__("subprocess").PIPE, stderr=__import__("subprocess").PIPE, text=True)
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         pid = running_pid(docker, "bomb")
         lim = limits_of_pid(pid)
