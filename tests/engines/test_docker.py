@@ -185,10 +185,10 @@ def test_resource_flags(docker):
     """docker run's other resource flags reach their cgroup files (v1 or v2 by layout)."""
     sb = docker.sb
     sb.mark("docker run -d --cpu-shares --cpuset-cpus --cpu-period/--cpu-quota -m --memory-swap "
-            "--memory-reservation")
+            "--memory-reservation --oom-kill-disable --memory-swappiness")
     docker.docker(*RUN, "-d", "--name", "res", "--cpu-shares", "512", "--cpuset-cpus", "0", "--cpu-period", "50000",
                   "--cpu-quota", "25000", "-m", "128m", "--memory-swap", "192m", "--memory-reservation", "64m",
-                  IMAGE, "sh", "-c", LOOP)
+                  "--oom-kill-disable", "--memory-swappiness", "10", IMAGE, "sh", "-c", LOOP)
     pid = running_pid(docker, "res")
     lim = limits_of_pid(pid)
     d = lim["dirs"]
@@ -202,6 +202,8 @@ def test_resource_flags(docker):
     else:
         assert read_file(f"{d['cpu']}/cpu.shares") == "512"
         assert read_file(f"{d['cpuset']}/cpuset.cpus") == "0"
+        assert "oom_kill_disable 1" in read_file(f"{d['memory']}/memory.oom_control")
+        assert read_file(f"{d['memory']}/memory.swappiness") == "10"
         if os.path.exists(f"{d['memory']}/memory.memsw.limit_in_bytes"):
             assert read_file(f"{d['memory']}/memory.memsw.limit_in_bytes") == str(192 * MiB)
     docker.docker("rm", "-f", "res")
