@@ -114,7 +114,7 @@ say "booted in ${up}s: $(uname -r), root $ROOTKIND, controllers: $(cat $CG/cgrou
 chroot $R /usr/bin/env -i \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-	CINCH="$VM_CINCH" CINCH_VM=1 \
+	CINCH="$VM_CINCH" CINCH_VM=1 PYTHONPATH="$VM_REPO/tests/vm" \
 	CINCH_TEST_BLOCKDEV=/dev/vda CINCH_TEST_DISKDIR=/run/cinch-vm/disk \
 	/bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$VM_REPO" \
 	/usr/bin/python3 -m pytest -p no:cacheprovider --junitxml=/run/cinch-vm/junit.xml \
@@ -126,6 +126,7 @@ attr() { sed -n 's/.*<testsuite [^>]* '"$1"'="\([0-9]*\)".*/\1/p' $J | head -n1;
 if [ -f $J ]; then
 	report "SUMMARY tests=$(attr tests) failures=$(attr failures) errors=$(attr errors) skipped=$(attr skipped)"
 fi
+[ -f $R/run/cinch-vm/selection ] && report "SELECTED $(cat $R/run/cinch-vm/selection)"
 report "RC $rc"
 report "DONE"
 swapoff -a 2>/dev/null
