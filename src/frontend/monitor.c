@@ -37,6 +37,8 @@ struct mon {
   int log_fd;
   int out_r, err_r, master;
   uint64_t oom_seen, pids_seen;
+  int pidfd, sigfd, oom_fd; /* init exit, forwarded signals, OOM events */
+  bool out_open, err_open, m_open, in_open;
   int listen_fd;              /* attach socket (detached containers), -1 */
   int clients[FE_MAX_ATTACH]; /* attached `cinch attach` sessions, -1 */
 };
@@ -302,6 +304,93 @@ static int listen_attach(const char *id)
   return fd;
 }
 
+/* Until the init exits: copy output, forward signals and terminal input,
+   serve attached clients, and watch for OOM kills and refused forks. */
+static void supervise(struct mon *m)
+{
+  time_t last_pids = time(NULL);
+  enum { P_EXIT, P_SIG, P_OUT, P_ERR, P_TTY, P_IN, P_OOM, P_LISTEN, P_CLIENTS };
+  for (;;) {
+    struct pollfd p[P_CLIENTS + FE_MAX_ATTACH] = {
+      [P_EXIT] = { .fd = m->pidfd, .events = POLLIN },
+      [P_SIG] = { .fd = m->sigfd, .events = POLLIN },
+      [P_OUT] = { .fd = m->out_open ? m->out_r : -1, .events = POLLIN },
+      [P_ERR] = { .fd = m->err_open ? m->err_r : -1, .events = POLLIN },
+      [P_TTY] = { .fd = m->m_open ? m->master : -1, .events = POLLIN },
+      [P_IN] = { .fd = m->in_open ? 0 : -1, .events = POLLIN },
+      [P_OOM] = { .fd = m->oom_fd, .events = POLLIN },
+      [P_LISTEN] = { .fd = m->listen_fd, .events = POLLIN },
+    };
+    for (int i = 0; i < FE_MAX_ATTACH; i++)
+      p[P_CLIENTS + i] = (struct pollfd){ .fd = m->clients[i], .events = POLLIN };
+    if (poll(p, P_CLIENTS + FE_MAX_ATTACH, 1000) < 0 && errno != EINTR)
+      return;
+    if (p[P_LISTEN].revents & POLLIN)
+      accept_client(m, true);
+    for (int i = 0; i < FE_MAX_ATTACH; i++)
+      if (p[P_CLIENTS + i].fd >= 0 && p[P_CLIENTS + i].fd == m->clients[i]
+          && p[P_CLIENTS + i].revents)
+        client_input(m, i);
+    if (p[P_SIG].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(m->sigfd, &si, sizeof si) == sizeof si) {
+        if ((int)si.ssi_signo == SIGWINCH && m->master >= 0) {
+          struct winsize ws;
+          if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+            ioctl(m->master, TIOCSWINSZ, &ws);
+        } else {
+          kill(m->c->pid, (int)si.ssi_signo);
+        }
+      }
+    }
+    short ready = POLLIN | POLLHUP | POLLERR;
+    if (p[P_OUT].revents & ready)
+      m->out_open = pump(m, m->out_r, 1, "stdout");
+    if (p[P_ERR].revents & ready)
+      m->err_open = pump(m, m->err_r, 2, "stderr");
+    if (p[P_TTY].revents & ready)
+      m->m_open = pump(m, m->master, 1, "stdout");
+    if (p[P_IN].revents & ready) {
+      char buf[4096];
+      ssize_t k = read(0, buf, sizeof buf);
+      if (k > 0)
+        write_all(m->master, buf, (size_t)k);
+      else
+        m->in_open = false;
+    }
+    if (p[P_OOM].revents & POLLIN) {
+      char buf[4096];
+      if (read(m->oom_fd, buf, sizeof buf) < 0)
+        cn_debug("oom watch: %s", strerror(errno));
+      check_oom(m);
+    }
+    if (time(NULL) != last_pids) {
+      last_pids = time(NULL);
+      check_pids(m);
+    }
+    if (p[P_EXIT].revents & POLLIN)
+      return;
+  }
+}
+
+/* What the container wrote last, after its init exited. */
+static void drain(struct mon *m)
+{
+  for (int rounds = 0; rounds < 100 && (m->out_open || m->err_open || m->m_open); rounds++) {
+    struct pollfd q[3] = { { .fd = m->out_open ? m->out_r : -1, .events = POLLIN },
+                           { .fd = m->err_open ? m->err_r : -1, .events = POLLIN },
+                           { .fd = m->m_open ? m->master : -1, .events = POLLIN } };
+    if (poll(q, 3, 50) <= 0)
+      return;
+    if (q[0].revents)
+      m->out_open = pump(m, m->out_r, 1, "stdout");
+    if (q[1].revents)
+      m->err_open = pump(m, m->err_r, 2, "stderr");
+    if (q[2].revents)
+      m->m_open = pump(m, m->master, 1, "stdout");
+  }
+}
+
 static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
 {
   /* A reader of our stdout that goes away must not take the monitor (and
@@ -438,84 +527,15 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
     if (ioctl(0, TIOCGWINSZ, &ws) == 0)
       ioctl(master, TIOCSWINSZ, &ws);
   }
-  bool out_open = out_r >= 0, err_open = err_r >= 0, m_open = master >= 0;
-  bool in_open = fg && master >= 0 && r->interactive;
-  time_t last_pids = time(NULL);
-  for (;;) {
-    struct pollfd p[6] = { { .fd = pfd, .events = POLLIN },
-                           { .fd = fg ? sfd : -1, .events = POLLIN },
-                           { .fd = out_open ? out_r : -1, .events = POLLIN },
-                           { .fd = err_open ? err_r : -1, .events = POLLIN },
-                           { .fd = m_open ? master : -1, .events = POLLIN },
-                           { .fd = in_open ? 0 : -1, .events = POLLIN } };
-    struct pollfd all[8 + FE_MAX_ATTACH];
-    memcpy(all, p, sizeof p);
-    all[6] = (struct pollfd){ .fd = oom_fd, .events = POLLIN };
-    all[7] = (struct pollfd){ .fd = m.listen_fd, .events = POLLIN };
-    for (int i = 0; i < FE_MAX_ATTACH; i++)
-      all[8 + i] = (struct pollfd){ .fd = m.clients[i], .events = POLLIN };
-    struct pollfd *oomp = &all[6];
-    int n = poll(all, 8 + FE_MAX_ATTACH, 1000);
-    if (n < 0 && errno != EINTR)
-      break;
-    if (all[7].revents & POLLIN)
-      accept_client(&m, true);
-    for (int i = 0; i < FE_MAX_ATTACH; i++)
-      if (all[8 + i].fd >= 0 && all[8 + i].fd == m.clients[i] && all[8 + i].revents)
-        client_input(&m, i);
-    if (all[1].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      if (read(sfd, &si, sizeof si) == sizeof si) {
-        if ((int)si.ssi_signo == SIGWINCH && master >= 0) {
-          struct winsize ws;
-          if (ioctl(0, TIOCGWINSZ, &ws) == 0)
-            ioctl(master, TIOCSWINSZ, &ws);
-        } else {
-          kill(c->pid, (int)si.ssi_signo);
-        }
-      }
-    }
-    if (all[2].revents & (POLLIN | POLLHUP | POLLERR))
-      out_open = pump(&m, out_r, 1, "stdout");
-    if (all[3].revents & (POLLIN | POLLHUP | POLLERR))
-      err_open = pump(&m, err_r, 2, "stderr");
-    if (all[4].revents & (POLLIN | POLLHUP | POLLERR))
-      m_open = pump(&m, master, 1, "stdout");
-    if (all[5].revents & (POLLIN | POLLHUP | POLLERR)) {
-      char buf[4096];
-      ssize_t k = read(0, buf, sizeof buf);
-      if (k > 0)
-        write_all(master, buf, (size_t)k);
-      else
-        in_open = false;
-    }
-    if (oomp->revents & POLLIN) {
-      char buf[4096];
-      if (read(oom_fd, buf, sizeof buf) < 0)
-        cn_debug("oom watch: %s", strerror(errno));
-      check_oom(&m);
-    }
-    if (time(NULL) != last_pids) {
-      last_pids = time(NULL);
-      check_pids(&m);
-    }
-    if (all[0].revents & POLLIN)
-      break;
-  }
-  /* Drain what the container wrote last. */
-  for (int rounds = 0; rounds < 100 && (out_open || err_open || m_open); rounds++) {
-    struct pollfd q[3] = { { .fd = out_open ? out_r : -1, .events = POLLIN },
-                           { .fd = err_open ? err_r : -1, .events = POLLIN },
-                           { .fd = m_open ? master : -1, .events = POLLIN } };
-    if (poll(q, 3, 50) <= 0)
-      break;
-    if (q[0].revents)
-      out_open = pump(&m, out_r, 1, "stdout");
-    if (q[1].revents)
-      err_open = pump(&m, err_r, 2, "stderr");
-    if (q[2].revents)
-      m_open = pump(&m, master, 1, "stdout");
-  }
+  m.pidfd = pfd;
+  m.sigfd = fg ? sfd : -1;
+  m.oom_fd = oom_fd;
+  m.out_open = out_r >= 0;
+  m.err_open = err_r >= 0;
+  m.m_open = master >= 0;
+  m.in_open = fg && master >= 0 && r->interactive;
+  supervise(&m);
+  drain(&m);
   if (raw)
     tcsetattr(0, TCSANOW, &saved);
   if (m.listen_fd >= 0)
