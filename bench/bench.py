@@ -471,6 +471,30 @@ class Bench:
             out[name] = {k: {"calls": v[0] / reps, "ms": v[1] * 1000 / reps}
                          for k, v in cats.items()}
         self.res["where"] = out
+        if shutil.which("perf"):
+            self.slow_syscalls(reps)
+
+    def slow_syscalls(self, reps):
+        """The individual syscalls that block for more than 1 ms, from `perf
+        trace --duration 1` (far lighter than strace), over a few foreground
+        runs: this is where the kernel makes a runtime wait."""
+        out = {}
+        # runc left out: its Go runtime's futex and nanosleep waits swamp the table.
+        for name in [n for n in ("cinch", "crun") if n in self.rt]:
+            seen = {}
+            for i in range(reps):
+                cid = f"{PREFIX}perf-{name}-{i}"
+                f = os.path.join(self.work, f"perf-{name}-{i}.txt")
+                sh("perf", "trace", "--duration", "1", "-o", f, "--",
+                   *self.rtcmd(name, "run", "--bundle", self.bundles["true"], cid),
+                   check=False, timeout=120)
+                sh(*self.rtcmd(name, "delete", "-f", cid), check=False)
+                for key, dur in report.parse_perf_trace(f, cid):
+                    seen.setdefault(key, []).append(dur)
+            out[name] = {"runs": reps, "slow": {k: {"n": len(v), "median_ms": statistics.median(v),
+                                                     "max_ms": max(v)}
+                                                 for k, v in seen.items()}}
+        self.res["slow_syscalls"] = out
 
     # enforcement
 

@@ -126,6 +126,31 @@ def classify_strace(path, state_root, rootfs):
             yield cat, secs
 
 
+def parse_perf_trace(path, cid):
+    """`perf trace --duration N` lines -> (what, ms). `what` is the syscall
+    and the file it touched, with the container id and pids normalized."""
+    import re
+    pat = re.compile(r"\(\s*([0-9.]+) ms\): ([^/]+)/\d+ (\w+)\((.*)$")
+    try:
+        f = open(path, errors="replace")
+    except OSError:
+        return
+    with f:
+        for line in f:
+            m = pat.search(line)
+            if not m:
+                continue
+            dur, call, args = float(m.group(1)), m.group(3), m.group(4)
+            p = re.search(r"<([^>]*)>", args)
+            target = p.group(1) if p else ""
+            target = target.replace(cid, "<id>")
+            target = re.sub(r"(socket|pipe):\[\d+\]", r"\1", target)
+            target = re.sub(r"\.creating-<id>-\d+", ".creating-<id>", target)
+            target = re.sub(r"\.tmp\.\d+", ".tmp", target)
+            target = re.sub(r"/process_api/[0-9a-f]+", "", target)
+            yield (f"{call} {target}".strip(), dur)
+
+
 def summarize_lifecycle(rows):
     out = {}
     for r in rows:
@@ -218,6 +243,7 @@ def render(res):
     render_density(res, w, targets)
     render_syscalls(res, w)
     render_where(res, w)
+    render_slow(res, w)
     render_enforce(res, w, targets)
     render_frontend(res, w)
     render_vm(res, w)
@@ -433,6 +459,26 @@ def render_where(res, w):
             v = wh[n].get(c)
             cells += [f"{v['calls']:.0f}", f"{v['ms']:.1f}"] if v else ["", ""]
         w(f"| {c} | " + " | ".join(cells) + " |")
+    w("")
+
+
+def render_slow(res, w):
+    sl = res.get("slow_syscalls")
+    if not sl:
+        return
+    w("Syscalls that blocked for more than 1 ms (`perf trace --duration 1` over foreground "
+      "`run`s; how often per run, and how long; container id shown as `<id>`). "
+      "Waits on a socket or pipe are one process waiting for the other.")
+    w("")
+    w("| runtime | syscall and file | per run | median ms | max ms |")
+    w("|---|---|---|---|---|")
+    for name in ("cinch", "crun", "runc"):
+        if name not in sl:
+            continue
+        items = sorted(sl[name]["slow"].items(), key=lambda kv: -kv[1]["n"] * kv[1]["median_ms"])
+        for k, v in items[:8]:
+            w(f"| {name} | `{k}` | {v['n'] / sl[name]['runs']:.1f} | {v['median_ms']:.1f} | "
+              f"{v['max_ms']:.1f} |")
     w("")
 
 
