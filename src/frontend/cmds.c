@@ -577,6 +577,24 @@ static const char update_usage[]
       "and units (--cpus, -m, --memory-swap, --pids-limit, -c, --cpuset-cpus, ...).\n"
       "(`cinch update ID` with runc's flags is used for OCI container ids.)\n";
 
+/* dockerd refuses a memory limit above the memory+swap limit already set
+   (the kernel would too, with a less helpful EINVAL). */
+static bool memory_above_swap(const char *root, const char *id, int64_t memory)
+{
+  _cleanup_container_ struct container *c = NULL;
+  _cleanup_error_ cn_error_t e = NULL;
+  _cleanup_(json_object_putp) struct json_object *d = NULL;
+  if (container_load(root, id, &c, &e) < 0 || !c->cgroup || cgroup_stats(c->cgroup, &d, &e) < 0)
+    return false;
+  struct json_object *mem, *swap, *limit;
+  if (!json_object_object_get_ex(d, "memory", &mem)
+      || !json_object_object_get_ex(mem, "swap", &swap)
+      || !json_object_object_get_ex(swap, "limit", &limit))
+    return false;
+  uint64_t l = json_object_get_uint64(limit);
+  return l > 0 && l < (uint64_t)1 << 62 && (uint64_t)memory > l;
+}
+
 int fe_cmd_update(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
 {
   _cleanup_(fe_resources_clear) struct fe_resources res = { 0 };
@@ -597,6 +615,10 @@ int fe_cmd_update(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     _cleanup_free_ char *id = NULL;
     if (fe_resolve(g->root, argv[i], &id, err) < 0)
       return -1;
+    if (res.memory > 0 && !res.has_memory_swap && memory_above_swap(g->root, id, res.memory))
+      return cn_error_set(err, EINVAL,
+                          "Memory limit should be smaller than already set memoryswap limit, "
+                          "update the memoryswap at the same time");
     _cleanup_free_ char *path = xasprintf("%s/.frontend/%s/update.json", g->root, id);
     const char *text = json_object_to_json_string_ext(rj, JSON_C_TO_STRING_PLAIN);
     if (cn_write_file_atomic(path, text, strlen(text), 0600, err) < 0)

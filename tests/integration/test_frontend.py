@@ -419,6 +419,8 @@ def test_update_with_docker_flags(fe):
     assert helpers.read_cgroup("pids", cid, "pids.max") == "50"
     p = fe.run("update", "--cpus", "99", "upd", check=False)
     assert p.returncode == 125 and "range of CPUs is from 0.01" in p.stderr
+    p = fe.run("update", "-m", "512m", "upd", check=False)
+    assert p.returncode == 125 and "smaller than already set memoryswap limit" in p.stderr
 
 
 def test_exec_docker_style(fe):
