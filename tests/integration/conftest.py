@@ -206,9 +206,32 @@ def pytest_report_header(config):
             f"cgroup layout: {helpers.layout()}, test rootfs: {TEST_ROOTFS}"]
 
 
+ROOT_PREFIX = "cinch-root-"
+
+
+def _sweep_stale_roots():
+    """Roots of test sessions that were killed before their teardown (their pid
+    is in the name): clean what their containers left, then the roots."""
+    tmp = Path(tempfile.gettempdir())
+    for root in tmp.glob(f"{ROOT_PREFIX}*-*"):
+        owner = root.name[len(ROOT_PREFIX):].split("-")[0]
+        if not owner.isdigit() or helpers.pid_alive(int(owner)):
+            continue
+        tracker = Tracker()
+        tracker.ids.update(e.name for e in root.iterdir() if not e.name.startswith("."))
+        binary = runtime_bin()
+        for cid in tracker.ids:
+            if os.access(binary, os.X_OK):
+                subprocess.run([binary, "--root", str(root), "delete", "--force", cid],
+                               capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+        _leftovers(tracker)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_setup():
     helpers.become_subreaper()
+    _sweep_stale_roots()
     yield
     helpers.reap_container_zombies()
 
@@ -300,12 +323,16 @@ def cinch(_tracker):
         pytest.fail(f"runtime under test {binary} is missing: run `make` (or set CINCH)",
                     pytrace=False)
     # Short and in /tmp: runtimes put unix sockets under --root (108-byte limit).
-    root = tempfile.mkdtemp(prefix="cinch-root-")
+    # Our pid in the name lets a later session sweep it if we get killed.
+    root = tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-")
     _tracker.paths.add(root)
     rt = Runtime(binary, root, _tracker)
     yield rt
-    problems = _teardown_runtime(rt, _tracker)
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        problems = _teardown_runtime(rt, _tracker)
+    finally:
+        _tracker.ids.update(rt.ids())
+        shutil.rmtree(root, ignore_errors=True)
     if problems:
         # Raised after _tracker's own checks would hide them; record for it instead.
         _tracker.ids.update(rt.ids())
@@ -318,8 +345,8 @@ def _teardown_runtime(rt, tracker):
     for cid in rt.ids():
         try:
             _force_delete(rt, tracker, cid, problems)
-        except RuntimeFailed as e:  # a hung runtime: report, then check what is left
-            problems.append(str(e))
+        except (RuntimeFailed, OSError) as e:  # hung or unrunnable: report, check the rest
+            problems.append(f"delete --force {cid}: {e}")
     rt._stop_popens()
     left = rt.ids()
     if left:
