@@ -43,8 +43,14 @@ int cn_hook_run(const struct spec_hook *hook, const char *state_json,
       _exit(127);
     char *default_argv[] = {hook->path, NULL};
     char *empty_env[] = {NULL};
-    syscall(SYS_execveat, exe, "", hook->args ? hook->args : default_argv,
-            hook->env ? hook->env : empty_env, AT_EMPTY_PATH);
+    char **argv = hook->args ? hook->args : default_argv;
+    char **envp = hook->env ? hook->env : empty_env;
+    /* By path first: a #! script run from an fd gets "/dev/fd/N" as its
+       name, which hosts without /dev/fd cannot open.  Before pivot_root the
+       container's mount namespace still resolves host paths the same; the fd
+       is the fallback when it does not. */
+    execve(hook->path, argv, envp);
+    syscall(SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
     _exit(127);
   }
   close(in[0]);
