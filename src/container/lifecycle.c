@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -167,6 +168,21 @@ static void create_rollback(struct container *c)
   }
 }
 
+/* A step failed while the init runs on its own: when the init failed first
+   (its error is queued on the socket), its message is the one to report. */
+static int init_failed(int fd, cn_error_t *err)
+{
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  if (poll(&p, 1, 0) != 1)
+    return -1;
+  cn_error_t e = NULL;
+  if (sync_expect(fd, SYNC_CREATE_HOOKS, &e) == 0)
+    return -1;
+  cn_error_release(err);
+  *err = e;
+  return -1;
+}
+
 static int create_in_dir(const struct container_create_opts *o, struct container *c,
                          cn_error_t *err)
 {
@@ -266,12 +282,18 @@ static int create_in_dir(const struct container_create_opts *o, struct container
 
   if (sandbox_write_id_maps(pid, s, err) < 0)
     return -1;
+  /* Two CONTINUEs: the maps are written, then the init is in its cgroups.
+     In between the init mounts what does not need its cgroups, while
+     joining them here waits out an RCU grace period (v1 cgroup.procs). */
+  if (sync_send(parent_fd, SYNC_CONTINUE, NULL, err) < 0)
+    return init_failed(parent_fd, err);
   if (c->cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
-    return -1;
+    return init_failed(parent_fd, err);
   if (proc_start_time(pid, &c->start_time, NULL) < 0)
     return cn_error_set(err, ESRCH, "container init exited during create");
-  if (sync_send(parent_fd, SYNC_CONTINUE, NULL, err) < 0 ||
-      sync_expect(parent_fd, SYNC_CREATE_HOOKS, err) < 0)
+  if (sync_send(parent_fd, SYNC_CONTINUE, NULL, err) < 0)
+    return init_failed(parent_fd, err);
+  if (sync_expect(parent_fd, SYNC_CREATE_HOOKS, err) < 0)
     return -1;
   if (container_run_hooks(c, SPEC_HOOK_PRESTART, err) < 0 ||
       container_run_hooks(c, SPEC_HOOK_CREATE_RUNTIME, err) < 0 ||

@@ -75,6 +75,15 @@ static void wait_start(int start_fd, int sync_fd, cn_error_t *err)
   close(start_fd);
 }
 
+int rootfs_join_cgroups(struct rootfs_ctx *r, cn_error_t *err)
+{
+  if (r->in_cgroups)
+    return 0;
+  wait_continue(r->sync_fd, err);
+  r->in_cgroups = true;
+  return ns_unshare_late(r->spec, err);
+}
+
 _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
 {
   cn_error_t err = NULL;
@@ -88,8 +97,7 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
   reset_signals();
   wait_continue(fd, &err);
 
-  if (become_root_in_userns(spec, &err) < 0 || ns_join_paths(spec, &err) < 0
-      || ns_unshare_late(spec, &err) < 0)
+  if (become_root_in_userns(spec, &err) < 0 || ns_join_paths(spec, &err) < 0)
     sandbox_fail(fd, &err);
   if (!ctx->no_new_keyring && join_keyring(&err) < 0)
     sandbox_fail(fd, &err);
@@ -98,9 +106,10 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
                           .bundle = ctx->bundle,
                           .rootfs = ctx->rootfs,
                           .rootfd = -1,
-                          .userns = ns_has(spec, SPEC_NS_USER) };
+                          .userns = ns_has(spec, SPEC_NS_USER),
+                          .sync_fd = fd };
   if (rootfs_prepare(&r, &err) < 0 || rootfs_mounts(&r, &err) < 0
-      || devices_setup(&r, p->terminal, &err) < 0)
+      || rootfs_join_cgroups(&r, &err) < 0 || devices_setup(&r, p->terminal, &err) < 0)
     sandbox_fail(fd, &err);
 
   if (sync_send(fd, SYNC_CREATE_HOOKS, NULL, &err) < 0)

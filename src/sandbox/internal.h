@@ -61,7 +61,14 @@ struct rootfs_ctx {
   const char *rootfs;
   int rootfd; /* O_PATH of the rootfs once bind-mounted onto itself */
   bool userns;
+  int sync_fd;     /* the runtime's second SYNC_CONTINUE says we are in our cgroups */
+  bool in_cgroups; /* that message came and the cgroup namespace is made */
 };
+/* Waits (once) until the runtime has moved us into our cgroups, then makes
+   the cgroup namespace.  The runtime's v1 attach waits out an RCU grace
+   period, so the mounts that do not need it run meanwhile; a cgroup mount
+   and the device nodes (the devices cgroup rules mknod) come after. */
+int rootfs_join_cgroups(struct rootfs_ctx *r, cn_error_t *err);
 int rootfs_prepare(struct rootfs_ctx *r, cn_error_t *err);
 int rootfs_mounts(struct rootfs_ctx *r, cn_error_t *err);
 int rootfs_pivot(struct rootfs_ctx *r, bool no_pivot, cn_error_t *err);

@@ -280,6 +280,8 @@ static int mount_one(struct rootfs_ctx *r, size_t i, cn_error_t *err)
     return mount_bind(r, m, &o, err);
 
   const char *type = m->type ? m->type : "none";
+  if (strcmp(type, "cgroup") == 0 && rootfs_join_cgroups(r, err) < 0)
+    return -1;
   _cleanup_close_ int target = inroot_mkpath(r->rootfd, m->destination, true, err);
   if (target < 0)
     return -1;
