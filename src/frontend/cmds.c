@@ -557,7 +557,11 @@ int fe_cmd_exec(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     uint32_t uid, gid, *gids = NULL;
     size_t n = 0;
     _cleanup_free_ char *home = NULL;
-    if (fe_resolve_user(c->rootfs, user, NULL, &uid, &gid, &gids, &n, &home, err) < 0)
+    /* The container's own view: a store image's overlay is mounted only in
+       the container's mount namespace. */
+    _cleanup_free_ char *files
+        = c->pid > 0 ? xasprintf("/proc/%d/root", (int)c->pid) : xstrdup(c->rootfs);
+    if (fe_resolve_user(files, user, NULL, &uid, &gid, &gids, &n, &home, err) < 0)
       return -1;
     free(gids);
     _cleanup_free_ char *ug = xasprintf("%u:%u", uid, gid);

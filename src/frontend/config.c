@@ -533,7 +533,6 @@ int fe_build_config(const struct fe_run *r, const struct fe_image *img, const ch
                     const char *id, const char *init_path, struct json_object **out,
                     cn_error_t *err)
 {
-  (void)img;
   _cleanup_(json_object_putp) struct json_object *c = json_object_new_object();
   JADD(c, "ociVersion", JS("1.2.0"));
   struct json_object *root = json_object_new_object();
@@ -551,7 +550,9 @@ int fe_build_config(const struct fe_run *r, const struct fe_image *img, const ch
   uint32_t uid = 0, gid = 0, *gids = NULL;
   size_t n_gids = 0;
   _cleanup_free_ char *home = NULL;
-  if (fe_resolve_user(rootfs, r->user, r->group_add, &uid, &gid, &gids, &n_gids, &home, err) < 0)
+  /* The image's files: a store image's overlay is not mounted yet. */
+  const char *files = img && img->path ? img->path : rootfs;
+  if (fe_resolve_user(files, r->user, r->group_add, &uid, &gid, &gids, &n_gids, &home, err) < 0)
     return -1;
   struct json_object *user = json_object_new_object();
   JADD(user, "uid", JI(uid));

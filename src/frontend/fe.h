@@ -95,6 +95,10 @@ int fe_image_find(const char *root, const char *name, struct fe_image *img, cn_e
 void fe_image_clear(struct fe_image *img);
 /* A private copy of an image; shift is added to every uid and gid (--userns). */
 int fe_copy_tree(const char *src, const char *dst, uid_t shift, cn_error_t *err);
+/* Mounts an overlay of image (read-only, shared) on rec/rootfs with its
+   writable layer in rec/upper; detach drops the host's mount of it. */
+int fe_rootfs_attach(const char *image, const char *rec, cn_error_t *err);
+void fe_rootfs_detach(const char *rec);
 /* Resolves -u against rootfs/etc/passwd and /etc/group. */
 int fe_resolve_user(const char *rootfs, const char *user, char *const *group_add, uint32_t *uid,
                     uint32_t *gid, uint32_t **gids, size_t *n_gids, char **home, cn_error_t *err);
@@ -129,6 +133,7 @@ struct fe_launch {
   char *bundle;
   char *rec;
   bool attach_first; /* the launcher attaches before the start (run -it) */
+  const char *image; /* a store image to overlay on rec/rootfs, or NULL */
 };
 int fe_launch(struct fe_launch *l, cn_error_t *err);
 /* Status of a record: "created", "running", "paused", "exited", "dead". */

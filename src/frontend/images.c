@@ -1,7 +1,8 @@
 /* The local image store.  An image is a root filesystem directory: either
    a path the user gives (used in place, like a bundle's rootfs), or a name
-   found in the store directories (each container gets a private writable
-   copy, so the image itself never changes).  `busybox` is built into every
+   found in the store directories (each container writes to an overlay of
+   it, or with --userns=remap to a uid-shifted copy, so the image itself
+   never changes).  `busybox` is built into every
    installation from Debian's busybox-static. */
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -227,6 +229,43 @@ int fe_copy_tree(const char *src, const char *dst, uid_t shift, cn_error_t *err)
   if (fstat(s, &st) < 0 || fchown(d, st.st_uid + shift, st.st_gid + shift) < 0)
     return cn_error_errno(err, errno, "chown %s", dst);
   return 0;
+}
+
+/* ---- a store image as a container's root: an overlay, as Docker's overlay2 ---- */
+
+/* The image is the read-only lower layer shared by every container; the
+   container's writes land in rec/upper.  The overlay is mounted (private, so
+   nothing propagates) only while container_create builds the container's
+   mount namespace, which keeps its own reference: fe_rootfs_detach then
+   drops ours at once, so no crash of the monitor and no `delete --force`
+   that bypasses the front end can leave it mounted on the host. */
+int fe_rootfs_attach(const char *image, const char *rec, cn_error_t *err)
+{
+  if (strpbrk(image, ",:\\") || strpbrk(rec, ",:\\"))
+    return cn_error_set(err, EINVAL, "overlay: path needs escaping: %s", image);
+  _cleanup_free_ char *upper = xasprintf("%s/upper", rec);
+  _cleanup_free_ char *work = xasprintf("%s/work", rec);
+  _cleanup_free_ char *merged = xasprintf("%s/rootfs", rec);
+  const char *dirs[] = { upper, work, merged };
+  for (size_t i = 0; i < 3; i++)
+    if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
+      return cn_error_errno(err, errno, "mkdir %s", dirs[i]);
+  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", image, upper, work);
+  if (mount("overlay", merged, "overlay", MS_NODEV, opts) < 0)
+    return cn_error_errno(err, errno, "mount overlay on %s", merged);
+  if (mount(NULL, merged, NULL, MS_PRIVATE, NULL) < 0) {
+    int e = errno;
+    umount2(merged, MNT_DETACH);
+    return cn_error_errno(err, e, "make %s private", merged);
+  }
+  return 0;
+}
+
+void fe_rootfs_detach(const char *rec)
+{
+  _cleanup_free_ char *merged = xasprintf("%s/rootfs", rec);
+  /* EINVAL: not mounted (a copy, or already detached). */
+  umount2(merged, MNT_DETACH | UMOUNT_NOFOLLOW);
 }
 
 /* ---- users, as Docker resolves them: from the image's own files ---- */

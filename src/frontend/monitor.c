@@ -199,6 +199,18 @@ static int create_with_stdio(struct mon *m, struct container_create_opts *o, int
   return r;
 }
 
+/* The container's root from a store image: an overlay where the kernel
+   allows one (an upper layer cannot sit on overlayfs, for one), else a
+   private copy. */
+static int prepare_rootfs(const struct fe_launch *l, cn_error_t *err)
+{
+  _cleanup_error_ cn_error_t e = NULL;
+  if (fe_rootfs_attach(l->image, l->rec, &e) == 0)
+    return 0;
+  _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", l->rec);
+  return fe_copy_tree(l->image, rootfs, 0, err);
+}
+
 static void remove_record(struct mon *m)
 {
   _cleanup_error_ cn_error_t e = NULL;
@@ -432,8 +444,13 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
     err_w = p2[1];
   }
   int in = (fg && r->interactive && !r->tty) ? 0 : null_fd;
-  int r_create
-      = create_with_stdio(&m, &o, in, r->tty ? null_fd : out_w, r->tty ? null_fd : err_w, err);
+  int r_create = l->image ? prepare_rootfs(l, err) : 0;
+  if (r_create == 0)
+    r_create
+        = create_with_stdio(&m, &o, in, r->tty ? null_fd : out_w, r->tty ? null_fd : err_w, err);
+  /* The container's mount namespace holds the overlay now (or never will). */
+  if (l->image)
+    fe_rootfs_detach(l->rec);
   cn_closep(&out_w);
   out_w = -1;
   cn_closep(&err_w);

@@ -80,6 +80,8 @@ int fe_rec_remove(const char *root, const char *id, cn_error_t *err)
 {
   _cleanup_free_ char *rec = fe_rec_dir(root, id);
   _cleanup_free_ char *remap = fe_remap_dir(id);
+  /* Normally long gone: only a monitor killed inside create leaves it. */
+  fe_rootfs_detach(rec);
   if (cn_rm_rf(remap, err) < 0)
     return -1;
   return cn_rm_rf(rec, err);

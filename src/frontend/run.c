@@ -296,6 +296,7 @@ int fe_cmd_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
   int ret = 0;
   struct json_object *cfg = NULL, *meta = NULL;
   bool remap = r.userns && strcmp(r.userns, "remap") == 0;
+  bool overlay = false;
   if (img.builtin && remap) {
     /* The remapped root owns its copy, in a directory it can reach. */
     _cleanup_free_ char *dir = fe_remap_dir(id);
@@ -306,8 +307,9 @@ int fe_cmd_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     if (ret == 0)
       ret = fe_copy_tree(img.path, rootfs, FE_REMAP_BASE, err);
   } else if (img.builtin) {
+    /* The monitor overlays the image there just for container_create. */
     rootfs = xasprintf("%s/rootfs", rec);
-    ret = fe_copy_tree(img.path, rootfs, 0, err);
+    overlay = true;
   } else {
     rootfs = xstrdup(img.path);
   }
@@ -326,7 +328,7 @@ int fe_cmd_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
       if (strncmp(e, "PATH=", 5) == 0)
         path = e + 5;
     }
-    ret = check_command(rootfs, json_object_get_string(json_object_array_get_idx(args, 0)), path,
+    ret = check_command(img.path, json_object_get_string(json_object_array_get_idx(args, 0)), path,
                         &code, err);
   }
   if (ret == 0) {
@@ -349,6 +351,12 @@ int fe_cmd_run(struct cli_globals *g, int argc, char **argv, cn_error_t *err)
     }
     return -1;
   }
-  struct fe_launch l = { .g = g, .run = &r, .id = id, .name = name, .bundle = rec, .rec = rec };
+  struct fe_launch l = { .g = g,
+                         .run = &r,
+                         .id = id,
+                         .name = name,
+                         .bundle = rec,
+                         .rec = rec,
+                         .image = overlay ? img.path : NULL };
   return fe_launch(&l, err);
 }
