@@ -32,7 +32,6 @@ int sandbox_write_id_maps(pid_t pid, const struct spec *spec, cn_error_t *err);
 
 struct sandbox_init {
   const struct spec *spec;
-  const char *id;        /* container id (for the startContainer state when none is sent) */
   const char *bundle;    /* absolute */
   const char *rootfs;    /* absolute */
   int sync_fd;           /* util/sync.h protocol with the runtime */
