@@ -267,6 +267,11 @@ int cgroup_clone_fd(struct cgroup *cg)
   return cg->unified_fd;
 }
 
+size_t cgroup_dirs(const struct cgroup *cg, const char **out, size_t max)
+{
+  return cg_dirs(cg, out, max);
+}
+
 int cgroup_enter(struct cgroup *cg, pid_t pid, cn_error_t *err)
 {
   const char *dirs[CG__N + 1];

@@ -33,6 +33,9 @@ int cgroup_create(const struct cgroup_create_opts *o, struct cgroup **out, cn_er
 /* An O_PATH|O_DIRECTORY fd of the unified directory for
    clone3(CLONE_INTO_CGROUP), or -1 when there is none (pure v1).  Owned by cg. */
 int cgroup_clone_fd(struct cgroup *cg);
+/* The directories cgroup_enter moves a process into, one per hierarchy
+   (co-mounted controllers share one); returns how many, at most max. */
+size_t cgroup_dirs(const struct cgroup *cg, const char **out, size_t max);
 /* Puts pid into every hierarchy where it is not yet (idempotent). */
 int cgroup_enter(struct cgroup *cg, pid_t pid, cn_error_t *err);
 int cgroup_update(struct cgroup *cg, const struct spec_resources *r, cn_error_t *err);

@@ -254,6 +254,9 @@ static int create_in_dir(const struct container_create_opts *o, struct container
   }
   unsigned long flags = sandbox_clone_flags(s) & ~(unsigned long)CLONE_NEWTIME;
   int cgfd = c->cgroup ? cgroup_clone_fd(c->cgroup) : -1;
+  const char *cgdirs[32] = {NULL};
+  if (c->cgroup)
+    cgroup_dirs(c->cgroup, cgdirs, sizeof cgdirs / sizeof *cgdirs - 1);
   pid_t pid = clone3_into(flags, cgfd);
   if (pid < 0 && cgfd >= 0 && errno != ENOMEM && errno != EAGAIN)
     pid = clone3_into(flags, -1); /* kernels or setups without CLONE_INTO_CGROUP */
@@ -269,6 +272,7 @@ static int create_in_dir(const struct container_create_opts *o, struct container
         .preserve_fds = o->preserve_fds,
         .no_pivot = o->no_pivot,
         .no_new_keyring = o->no_new_keyring,
+        .cgroup_dirs = cgdirs,
     };
     sandbox_init_main(&ctx);
   }

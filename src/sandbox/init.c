@@ -107,7 +107,8 @@ _Noreturn void sandbox_init_main(const struct sandbox_init *ctx)
                           .rootfs = ctx->rootfs,
                           .rootfd = -1,
                           .userns = ns_has(spec, SPEC_NS_USER),
-                          .sync_fd = fd };
+                          .sync_fd = fd,
+                          .cgroup_dirs = ctx->cgroup_dirs };
   if (rootfs_prepare(&r, &err) < 0 || rootfs_mounts(&r, &err) < 0
       || rootfs_join_cgroups(&r, &err) < 0 || devices_setup(&r, p->terminal, &err) < 0)
     sandbox_fail(fd, &err);

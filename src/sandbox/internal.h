@@ -63,6 +63,7 @@ struct rootfs_ctx {
   bool userns;
   int sync_fd;     /* the runtime's second SYNC_CONTINUE says we are in our cgroups */
   bool in_cgroups; /* that message came and the cgroup namespace is made */
+  const char *const *cgroup_dirs; /* sandbox_init's */
 };
 /* Waits (once) until the runtime has moved us into our cgroups, then makes
    the cgroup namespace.  The runtime's v1 attach waits out an RCU grace

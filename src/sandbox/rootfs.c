@@ -200,6 +200,16 @@ static char *own_cgroup_source(const char *mp, const char *root, const char *sup
   return xstrdup(mp);
 }
 
+/* The directory the runtime moves us into in the hierarchy mounted at MP. */
+static const char *joined_dir(const char *const *dirs, const char *mp)
+{
+  size_t n = strlen(mp);
+  for (; dirs && *dirs; dirs++)
+    if (strncmp(*dirs, mp, n) == 0 && ((*dirs)[n] == '/' || (*dirs)[n] == '\0'))
+      return *dirs;
+  return NULL;
+}
+
 /* The v1 hierarchies the host mounts, as runc lays them out: a tmpfs at the
    destination and one directory per hierarchy, mounted afresh inside a cgroup
    namespace or bound from our own cgroup otherwise. */
@@ -242,7 +252,10 @@ static int mount_cgroup_v1(struct rootfs_ctx *r, const struct spec_mount *m,
       if (mount_fs_at(sub, "cgroup", v2 ? "cgroup2" : "cgroup", flags, data, dest, err) < 0)
         return -1;
     } else {
-      _cleanup_free_ char *src = own_cgroup_source(mp, root, v2 ? NULL : super);
+      /* Where the runtime moves us, or where we are and stay. */
+      const char *joined = joined_dir(r->cgroup_dirs, mp);
+      _cleanup_free_ char *src
+          = joined ? xstrdup(joined) : own_cgroup_source(mp, root, v2 ? NULL : super);
       if (mount(src, fd_path((char[32]){ 0 }, sub), NULL, MS_BIND | MS_REC, NULL) < 0)
         return cn_error_errno(err, errno, "bind %s onto %s", src, dest);
     }
@@ -280,12 +293,16 @@ static int mount_one(struct rootfs_ctx *r, size_t i, cn_error_t *err)
     return mount_bind(r, m, &o, err);
 
   const char *type = m->type ? m->type : "none";
-  if (strcmp(type, "cgroup") == 0 && rootfs_join_cgroups(r, err) < 0)
+  /* Only a bind of known directories (v1, no cgroup namespace) can be made
+     before we are in our cgroups. */
+  bool cgroup = strcmp(type, "cgroup") == 0;
+  if (cgroup && (!r->cgroup_dirs || ns_has(r->spec, SPEC_NS_CGROUP) || !host_has_v1())
+      && rootfs_join_cgroups(r, err) < 0)
     return -1;
   _cleanup_close_ int target = inroot_mkpath(r->rootfd, m->destination, true, err);
   if (target < 0)
     return -1;
-  if (strcmp(type, "cgroup") == 0 && host_has_v1())
+  if (cgroup && host_has_v1())
     return mount_cgroup_v1(r, m, &o, target, err);
   if (strcmp(type, "cgroup") == 0)
     type = "cgroup2";

@@ -40,6 +40,11 @@ struct sandbox_init {
   int preserve_fds;      /* fds 3 .. 3+N-1 stay open */
   bool no_pivot;
   bool no_new_keyring;
+  /* The cgroup directories the runtime moves the init into while it mounts
+     (NULL-terminated; empty without cgroups).  A v1 cgroup mount without a
+     cgroup namespace binds these and need not wait for the move.  NULL:
+     unknown, so such a mount waits and reads /proc/self/cgroup. */
+  const char *const *cgroup_dirs;
 };
 
 /* The container's init, right after clone3.  Protocol: wait SYNC_CONTINUE
