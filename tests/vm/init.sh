@@ -67,6 +67,11 @@ mount -t devtmpfs devtmpfs $R/dev
 mkdir -p $R/dev/pts $R/dev/shm $R/dev/mqueue
 mount -t devpts -o newinstance,ptmxmode=0666,gid=5,mode=620 devpts $R/dev/pts
 ln -sf pts/ptmx $R/dev/ptmx 2>/dev/null
+# What udev makes on a host and devtmpfs does not (shells use /dev/fd/N).
+ln -sfn /proc/self/fd $R/dev/fd
+ln -sf /proc/self/fd/0 $R/dev/stdin
+ln -sf /proc/self/fd/1 $R/dev/stdout
+ln -sf /proc/self/fd/2 $R/dev/stderr
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
 mount -t mqueue mqueue $R/dev/mqueue
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp
@@ -76,7 +81,7 @@ mount -t tmpfs -o mode=1777 tmpfs $R/var/tmp
 # Pure cgroup v2, every controller the kernel has enabled for children of the
 # root. The runner itself goes into a leaf, as on a systemd host, so the
 # root's children may have controllers (no internal processes).
-mount -t cgroup2 -o nsdelegate cgroup2 $R/sys/fs/cgroup || die "cannot mount cgroup2"
+mount -t cgroup2 -o "${VM_CGROUP_OPTS:-nsdelegate}" cgroup2 $R/sys/fs/cgroup || die "cannot mount cgroup2"
 CG=$R/sys/fs/cgroup
 for c in $(cat $CG/cgroup.controllers); do
 	echo "+$c" >$CG/cgroup.subtree_control || say "warning: cannot enable controller $c"
@@ -99,19 +104,24 @@ if [ -f /under-test ] && [ "$ROOTKIND" = overlay ]; then
 	cp /under-test "$R$VM_CINCH" && chmod 0755 "$R$VM_CINCH"
 fi
 
-# Shared propagation, as systemd sets up on every host: tests that expect a
-# mount made on the host to reach a container (rslave) rely on it.
-mount --make-rshared $R
-
 ip link set lo up 2>/dev/null
 hostname cinch-v2
 read up _ </proc/uptime
 report "BOOT $up"
 say "booted in ${up}s: $(uname -r), root $ROOTKIND, controllers: $(cat $CG/cgroup.subtree_control)"
 
-# The runner: the host's own Python and pytest in the chroot, with a clean
+# The runner: the host's own Python and pytest on that root, with a clean
 # environment. No pytest cache and no bytecode: the repo is the host's.
-chroot $R /usr/bin/env -i \
+# Not a plain chroot: the kernel refuses CLONE_NEWUSER to a chrooted caller
+# (root dir != its mount namespace's root), so user-namespace containers
+# would fail. In a mount namespace of its own the runner moves the new root
+# onto "/" and chroots into that (what switch_root does), so its root is the
+# namespace's root; this PID 1 stays in the initramfs to report and power
+# off. Shared propagation, as systemd sets up on every host: tests that
+# expect a host mount to reach a container (rslave) rely on it.
+unshare -m --propagation private sh -c \
+	'cd "$0" && mount --move . / && mount --make-rshared . && exec chroot . "$@"' $R \
+	/usr/bin/env -i \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 	CINCH="$VM_CINCH" CINCH_VM=1 PYTHONPATH="$VM_REPO/tests/vm" \

@@ -47,7 +47,7 @@ fi
 for tool in qemu-system-x86_64 cpio xz busybox mkfs.ext4 mkswap apt-get dpkg-deb; do
 	command -v "$tool" >/dev/null || fail "$tool is missing (scripts/install-deps.sh --vm)"
 done
-busybox --list | grep -qx depmod || fail "busybox has no depmod (need busybox-static)"
+busybox --list | grep -x depmod >/dev/null || fail "busybox has no depmod (need busybox-static)"
 [ -x "$cinch" ] || fail "no binary under test at $cinch (make build/cinch)"
 cinch=$(readlink -f "$cinch")
 
@@ -94,25 +94,27 @@ fi
 
 kdir=$cache/$(basename "$deb" .deb)
 if [ ! -e "$kdir/.done" ]; then
-	rm -rf "$kdir" "$kdir.tmp"
-	mkdir -p "$kdir.tmp"
-	dpkg-deb -x "$deb" "$kdir.tmp"
-	kver=$(ls "$kdir.tmp/lib/modules")
-	busybox depmod -b "$kdir.tmp" "$kver"
+	# Unpacked into a private dir and renamed in one step, so a concurrent
+	# run never sees (or removes) half of it.
+	[ -d "$kdir" ] && rm -rf "$kdir"
+	ktmp=$(mktemp -d "$kdir.XXXXXX")
+	dpkg-deb -x "$deb" "$ktmp"
+	kver=$(ls "$ktmp/lib/modules")
+	busybox depmod -b "$ktmp" "$kver"
 	# The bzImage is xz-compressed; decompressing it under emulation costs
 	# 10-20 s of every boot. The kernel has PVH (an ELF entry qemu can start
 	# directly), so keep the plain vmlinux next to it; vmlinuz stays the
 	# fallback when this fails.
-	vz=$kdir.tmp/boot/vmlinuz-$kver
+	vz=$ktmp/boot/vmlinuz-$kver
 	off=$(grep -abo $'\xfd7zXZ\x00' "$vz" | head -n1 | cut -d: -f1 || true)
 	# (xz stops after the stream; tail's SIGPIPE is not a failure.)
 	if [ -n "$off" ] && { tail -c +$((off + 1)) "$vz" || true; } |
-		xz -dc --single-stream >"$kdir.tmp/boot/vmlinux" 2>/dev/null &&
-		printf '\177ELF' | cmp -s -n 4 - "$kdir.tmp/boot/vmlinux"; then :; else
-		rm -f "$kdir.tmp/boot/vmlinux"
+		xz -dc --single-stream >"$ktmp/boot/vmlinux" 2>/dev/null &&
+		printf '\177ELF' | cmp -s -n 4 - "$ktmp/boot/vmlinux"; then :; else
+		rm -f "$ktmp/boot/vmlinux"
 	fi
-	touch "$kdir.tmp/.done"
-	mv "$kdir.tmp" "$kdir"
+	touch "$ktmp/.done"
+	mv -T "$ktmp" "$kdir" 2>/dev/null || rm -rf "$ktmp"
 fi
 kver=$(ls "$kdir/lib/modules")
 vmlinuz=$kdir/boot/vmlinuz-$kver
@@ -143,7 +145,14 @@ mkdir -p "$ird"/{bin,dev,proc,sys,lib/modules/"$kver"}
 cp "$(command -v busybox)" "$ird/bin/busybox"
 cp "$here/init.sh" "$ird/init"
 chmod 0755 "$ird/init"
-cp "$cinch" "$ird/under-test"
+# A snapshot, checked: on a shared machine another `make` may be relinking it.
+for try in 1 2 3 4 5 6; do
+	cp "$cinch" "$ird/under-test"
+	"$ird/under-test" --version >/dev/null 2>&1 && break
+	[ "$try" = 6 ] && fail "$cinch does not run (--version fails)"
+	echo "v2: $cinch does not run yet (being rebuilt?); retrying" >&2
+	sleep 5
+done
 want=()
 for m in $modules; do
 	line=$(grep -E "(^|/)${m//_/[_-]}\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n1 || true)
@@ -160,6 +169,7 @@ cp "$moddir"/modules.{dep,alias,symbols,builtin,order} "$ird/lib/modules/$kver/"
 	printf 'VM_CINCH=%q\n' "$cinch"
 	printf 'VM_MODULES=%q\n' "$(echo $modules)"
 	printf 'VM_PYTEST_ARGS=%q\n' "$*"
+	printf 'VM_CGROUP_OPTS=%q\n' "${CINCH_VM_CGROUP_OPTS:-nsdelegate}"
 } >"$ird/vm.conf"
 # Not compressed: gunzip under emulation is slower than loading the bytes.
 (cd "$ird" && find . | cpio -o -H newc --quiet) >"$work/initrd"

@@ -43,3 +43,14 @@ def test_real_block_device_and_swap():
 
 def test_binary_under_test_is_present():
     assert os.access(os.environ["CINCH"], os.X_OK)
+
+
+def test_runner_root_is_its_namespace_root():
+    """A chrooted caller gets EPERM for CLONE_NEWUSER; the runner must not be one."""
+    import subprocess
+
+    subprocess.run(["unshare", "--user", "true"], check=True)
+
+
+def test_dev_fd_links():
+    assert os.readlink("/dev/fd") == "/proc/self/fd"
