@@ -111,8 +111,10 @@ struct process_ctx {
   int keep_fd; /* one more fd to keep open while closing (console socket), -1 */
   char *exe;   /* resolved args[0] */
   char **env;  /* final environment */
+  void *filter; /* the compiled seccomp filter, loaded by process_exec */
 };
-/* Before SYNC_READY: resolves the executable in the container, the cwd, env. */
+/* Before SYNC_READY: resolves the executable in the container, the cwd, env,
+   and compiles the seccomp filter, so none of that waits in `start`. */
 int process_prepare(struct process_ctx *pc, cn_error_t *err);
 /* rlimits, oom score, keyring: needs the runtime's privileges. */
 int process_limits(const struct spec_process *p, cn_error_t *err);

@@ -143,6 +143,10 @@ int process_prepare(struct process_ctx *pc, cn_error_t *err)
                         "process.args[0]: executable \"%s\" not found in $PATH: "
                         "no such file or directory",
                         p->args[0]);
+  const struct spec *spec = pc->spec;
+  if (spec && spec->has_linux && spec->linux_.has_seccomp
+      && seccomp_build(&spec->linux_.seccomp, &pc->filter, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -190,11 +194,7 @@ static int set_user(const struct spec_user *u, cn_error_t *err)
 int process_exec(struct process_ctx *pc, cn_error_t *err)
 {
   const struct spec_process *p = pc->p;
-  const struct spec *spec = pc->spec;
-  void *filter = NULL;
-  if (spec && spec->has_linux && spec->linux_.has_seccomp
-      && seccomp_build(&spec->linux_.seccomp, &filter, err) < 0)
-    return -1;
+  void *filter = pc->filter;
 
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
      we still have it.  With it, load it last so it judges only the program. */
