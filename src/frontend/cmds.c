@@ -16,6 +16,7 @@
 #include "cli/common.h"
 #include "container/container.h"
 #include "frontend/fe.h"
+#include "util/timefmt.h"
 #include "util/fs.h"
 #include "util/strv.h"
 
@@ -125,7 +126,7 @@ static void reap_orphan(const char *root, const char *id)
     json_object_object_add(st, "Status", json_object_new_string("exited"));
     json_object_object_add(st, "Running", json_object_new_boolean(false));
     json_object_object_add(st, "ExitCode", json_object_new_int(137));
-    _cleanup_free_ char *now = fe_now_rfc3339();
+    _cleanup_free_ char *now = cn_now_rfc3339();
     json_object_object_add(st, "FinishedAt", json_object_new_string(now));
     fe_meta_save(root, id, meta, &e);
   }

@@ -117,7 +117,6 @@ int fe_meta_save(const char *root, const char *id, struct json_object *meta, cn_
 int fe_resolve(const char *root, const char *ref, char **id, cn_error_t *err);
 bool fe_is_frontend(const char *root, const char *ref);
 int fe_list_ids(const char *root, char ***ids, cn_error_t *err);
-char *fe_now_rfc3339(void);
 int64_t fe_parse_rfc3339(const char *s);
 
 /* ---- monitor.c ---- */

@@ -26,6 +26,7 @@
 #include "container/attach.h"
 #include "container/container.h"
 #include "frontend/fe.h"
+#include "util/timefmt.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -50,7 +51,7 @@ static void log_append(int fd, const char *stream, const char *buf, size_t n)
   struct json_object *o = json_object_new_object();
   json_object_object_add(o, "log", json_object_new_string_len(buf, (int)n));
   json_object_object_add(o, "stream", json_object_new_string(stream));
-  _cleanup_free_ char *now = fe_now_rfc3339();
+  _cleanup_free_ char *now = cn_now_rfc3339();
   json_object_object_add(o, "time", json_object_new_string(now));
   _cleanup_free_ char *line
       = xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -122,7 +123,7 @@ static void set_state(struct mon *m, const char *status, int pid, int exit_code,
   json_object_object_add(st, "Status", json_object_new_string(status));
   json_object_object_add(st, "Running", json_object_new_boolean(strcmp(status, "running") == 0));
   json_object_object_add(st, "Pid", json_object_new_int(pid));
-  _cleanup_free_ char *now = fe_now_rfc3339();
+  _cleanup_free_ char *now = cn_now_rfc3339();
   if (finished) {
     json_object_object_add(st, "ExitCode", json_object_new_int(exit_code));
     json_object_object_add(st, "OOMKilled", json_object_new_boolean(oom));
@@ -573,6 +574,10 @@ static int monitor(struct fe_launch *l, int ready_fd, bool fg, cn_error_t *err)
   check_pids(&m);
   check_oom(&m);
   bool oom = m.oom_seen > oom_initial;
+  /* The operator sees at once why it died; `inspect` keeps OOMKilled. */
+  if (oom && fg)
+    fprintf(stderr, "cinch: container %.12s was killed by the OOM killer: it reached its memory "
+                    "limit\n", c->id);
   _cleanup_error_ cn_error_t e = NULL;
   if (container_delete(c, true, &e) < 0)
     cn_warn("%s", e->msg);

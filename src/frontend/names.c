@@ -172,17 +172,6 @@ bool fe_is_frontend(const char *root, const char *ref)
   return fe_resolve(root, ref, &id, &err) == 0;
 }
 
-char *fe_now_rfc3339(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 int64_t fe_parse_rfc3339(const char *s)
 {
   if (s == NULL)

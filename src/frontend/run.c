@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "frontend/fe.h"
+#include "util/timefmt.h"
 #include "util/fs.h"
 #include "util/strv.h"
 
@@ -180,7 +181,7 @@ static struct json_object *new_meta(const struct fe_run *r, const char *id, cons
   json_object_object_add(m, "Id", json_object_new_string(id));
   json_object_object_add(m, "Name", json_object_new_string(name));
   json_object_object_add(m, "Image", json_object_new_string(r->image));
-  _cleanup_free_ char *now = fe_now_rfc3339();
+  _cleanup_free_ char *now = cn_now_rfc3339();
   json_object_object_add(m, "Created", json_object_new_string(now));
   struct json_object *proc, *args;
   json_object_object_get_ex(config, "process", &proc);

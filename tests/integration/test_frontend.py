@@ -270,6 +270,16 @@ def test_detached_oom_sets_oomkilled_and_emits_oom(fe):
     assert json.loads(fe.run("inspect", "calm").stdout)[0]["State"]["OOMKilled"] is False
 
 
+def test_foreground_oom_kill_exits_137_with_a_reason(fe):
+    p = fe.run("run", "--rm", "--read-only", "-m", "32m", "--memory-swap", "32m", ROOTFS,
+               "memhog", "200", check=False, timeout=60)
+    assert p.returncode == 137, p.stderr
+    assert "killed by the OOM killer" in p.stderr and "memory limit" in p.stderr, p.stderr
+    # A plain SIGKILL-like exit without an OOM kill says nothing of the kind.
+    p = fe.run("run", "--rm", "busybox", "sh", "-c", "exit 137", check=False)
+    assert p.returncode == 137 and "OOM" not in p.stderr
+
+
 def test_names_prefixes_stop_rm(fe):
     cid = fe.run("run", "-d", "--name", "web", "busybox", "sleep", "100").stdout.strip()
     p = fe.run("run", "-d", "--name", "web", "busybox", "true", check=False)
