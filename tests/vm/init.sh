@@ -1,10 +1,11 @@
 #!/bin/busybox sh
 # PID 1 of the cgroup v2 test guest (run by static busybox from the initramfs).
 #
-# It stays in the initramfs for the whole run and only chroots the test runner,
-# so that whatever happens to the runner (a crash, a missing file on the host,
-# a wedged pytest) this script still reports on the second serial port and
-# powers the machine off. The host (run-v2.sh) reads that port:
+# It stays in the initramfs for the whole run; only the test runner moves to
+# the host's root (in a mount namespace of its own), so that whatever happens
+# to the runner (a crash, a missing file on the host, a wedged pytest) this
+# script still reports on the second serial port and powers the machine off.
+# The host (run-v2.sh) reads that port:
 #   BOOT <seconds>        the guest is up, the tests start
 #   SUMMARY tests=N failures=N errors=N skipped=N
 #   RC <pytest exit status>
@@ -32,9 +33,9 @@ die() {
 	poweroff -f
 }
 
-# Every module the tests may need, loaded up front: the runner lives in a
-# chroot, and a module the kernel requests later would be looked up in the
-# initramfs, which is no place to discover a missing one.
+# Every module the tests may need, loaded up front: the runner lives on the
+# host's root, and a module the kernel requests later would be looked up in
+# the initramfs, which is no place to discover a missing one.
 for m in $VM_MODULES; do
 	modprobe "$m" 2>/dev/null || say "warning: module $m did not load"
 done
