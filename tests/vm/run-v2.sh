@@ -4,6 +4,21 @@
 # over 9p so that the guest runs the very same pytest files, conftest and
 # Python as the host.
 #
+# Why this shape (see tests/vm/init.sh for the guest side):
+# - The host's root over 9p, read-only, under an overlay whose upper layer is
+#   guest memory: same paths, same tools, no copy to keep in sync, and the
+#   guest can neither write to the host nor fail on EROFS; the binary under
+#   test is snapshotted into the initramfs at start (a rebuild on the host
+#   during the run cannot hand the guest half a file).
+# - The runner gets its own mount namespace whose root is that overlay (moved
+#   onto "/"), not a chroot: the kernel refuses user namespaces to a chrooted
+#   caller. PID 1 stays in the initramfs, so a crashed runner is still
+#   reported, on a second serial port that only PID 1 writes.
+# - Software emulation (tcg). This host's /dev/kvm is PVM (kvm-pvm, nested
+#   without hardware virtualisation): it boots only PVM-built guest kernels;
+#   Debian's kernel hangs after "Probing EDD", and -cpu host/max abort on MSR
+#   0x10a. CINCH_VM_ACCEL=auto tries KVM first for hosts where it works.
+#
 #   tests/vm/run-v2.sh [pytest arguments]
 #       default: -q -rfEs -p v2_select tests/integration (the cgroup subset)
 #
