@@ -304,6 +304,19 @@ static int mount_one(struct rootfs_ctx *r, size_t i, cn_error_t *err)
     return -1;
   if (cgroup && host_has_v1())
     return mount_cgroup_v1(r, m, &o, target, err);
+  if (cgroup && !ns_has(r->spec, SPEC_NS_CGROUP)) {
+    /* Without a cgroup namespace a fresh cgroup2 mount would show the host's
+       whole tree: bind our own cgroup instead, as on v1. */
+    _cleanup_free_ char *src = own_cgroup_source("/sys/fs/cgroup", "/", NULL);
+    if (mount(src, fd_path((char[32]){ 0 }, target), NULL, MS_BIND | MS_REC, NULL) < 0)
+      return cn_error_errno(err, errno, "bind %s onto %s", src, m->destination);
+    _cleanup_close_ int top = inroot_open(r->rootfd, m->destination, O_PATH);
+    uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
+                     | (o.flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0);
+    if (top < 0 || set_attrs(top, attrs, 0, true, m->destination, err) < 0)
+      return top < 0 ? cn_error_errno(err, errno, "reopen %s", m->destination) : -1;
+    return 0;
+  }
   if (strcmp(type, "cgroup") == 0)
     type = "cgroup2";
   if (mount_fs_at(target, m->source ? m->source : type, type, o.flags, o.data, m->destination, err)
