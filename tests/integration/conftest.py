@@ -28,6 +28,24 @@ import helpers  # noqa: E402
 
 TEST_ROOTFS = Path(os.environ.get("CINCH_TEST_ROOTFS", helpers.REPO / "build" / "test-rootfs"))
 
+
+def _world_traversable(path):
+    return all(os.stat(p).st_mode & 0o001 for p in [path, *path.parents])
+
+
+# A container in a user namespace mounts its rootfs as the mapped root, which
+# must be able to walk the path: a checkout under /root (0700) cannot serve.
+# Then the session uses a copy in /tmp (the env var carries it to the test
+# modules that read it).
+if TEST_ROOTFS.exists() and not _world_traversable(TEST_ROOTFS.resolve()):
+    import atexit
+    _copy_dir = Path(tempfile.mkdtemp(prefix="cinch-test-rootfs-", dir="/tmp"))
+    _copy_dir.chmod(0o755)
+    subprocess.run(["cp", "-a", str(TEST_ROOTFS), str(_copy_dir / "rootfs")], check=True)
+    TEST_ROOTFS = _copy_dir / "rootfs"
+    os.environ["CINCH_TEST_ROOTFS"] = str(TEST_ROOTFS)
+    atexit.register(shutil.rmtree, str(_copy_dir), True)
+
 # runc's `runc spec` (1.1.5), minus the terminal and the cgroup mount: the
 # baseline every test starts from and edits.
 DEFAULT_SPEC = {
