@@ -78,6 +78,14 @@ mount -t mqueue mqueue $R/dev/mqueue
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp
 mount -t tmpfs -o mode=0755 tmpfs $R/run
 mount -t tmpfs -o mode=1777 tmpfs $R/var/tmp
+# A checkout under one of those (CI may clone into /tmp) would be hidden:
+# bind it back from the host root, read-only like the rest of the host.
+case "$VM_REPO" in
+/tmp/* | /run/* | /var/tmp/*)
+	mkdir -p "$R$VM_REPO"
+	mount --bind "/host$VM_REPO" "$R$VM_REPO" || die "cannot bind the checkout $VM_REPO"
+	;;
+esac
 
 # Pure cgroup v2, every controller the kernel has enabled for children of the
 # root. The runner itself goes into a leaf, as on a systemd host, so the
