@@ -147,6 +147,12 @@ int cgroup_kill_all(struct cgroup *cg, int sig, cn_error_t *err)
   if (can_freeze && !was_frozen && cgroup_freeze(cg, true, &e2) < 0)
     can_freeze = false;
   int r = signal_each(d, sig, err);
+  /* The container may end and be deleted (its monitor reaps it) while we
+     signal: a cgroup that is gone has nothing left to kill. */
+  if (r < 0 && err && *err && (*err)->status == ENOENT) {
+    cn_error_release(err);
+    r = 0;
+  }
   if (can_freeze && !was_frozen) {
     cn_error_release(&e2);
     cgroup_freeze(cg, false, &e2);
