@@ -2,6 +2,9 @@
    terminal, a read-only rootfs, the usual /proc /dev /sys mounts, masked and
    read-only /proc paths), so bundles made for one runtime run on the other. */
 #include <json-c/json.h>
+#include <linux/magic.h>
+#include <stdbool.h>
+#include <sys/vfs.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -116,8 +119,12 @@ static json_object *linux_(bool rootless)
     add(res, "devices", devs);
     add(l, "resources", res);
   }
-  const char *types[]
-      = { "pid", rootless ? NULL : "network", "ipc", "uts", "mount", rootless ? "user" : NULL };
+  /* runc adds a cgroup namespace on pure cgroup v2 hosts (before the user
+     namespace that rootless appends). */
+  struct statfs sfs;
+  bool v2 = statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+  const char *types[] = { "pid",   rootless ? NULL : "network", "ipc", "uts", "mount",
+                          v2 ? "cgroup" : NULL, rootless ? "user" : NULL };
   for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
     if (types[i] == NULL)
       continue;
