@@ -558,11 +558,28 @@ static int cmd_lifecycle(int argc, char **argv)
   for (int i = 0; i < nc; i++)
     parse_contender(&cs[i], argv[7 + i]);
   fprintf(out, "iter\tname\tstep\tns\tmaxrss_kb\tcpu_us\tstatus\n");
-  /* Interleave: every iteration runs each contender once, starting from a
-   * different one each time, so drift in machine load hits all alike. */
+  /* Interleave: every iteration runs each contender once, in a fresh random
+   * order, so drift in machine load hits all alike. Random, not rotated:
+   * attaching to a cgroup waits for an RCU grace period unless another
+   * attach happened just before, so a fixed neighbour (a cgroup floor
+   * right before a runtime) would hand that runtime free grace periods.
+   * The gap lets the kernel's grace-period state settle between them. */
+  int *order = calloc(nc, sizeof(int));
+  const char *gap_env = getenv("CBENCH_GAP_MS");
+  long gap_ms = gap_env ? atol(gap_env) : 50;
+  srand(12345);
   for (int it = -warmup; it < iters; it++) {
+    for (int k = 0; k < nc; k++)
+      order[k] = k;
+    for (int k = nc - 1; k > 0; k--) {
+      int j = rand() % (k + 1), t = order[k];
+      order[k] = order[j];
+      order[j] = t;
+    }
     for (int k = 0; k < nc; k++) {
-      struct contender *c = &cs[((it + warmup) + k) % nc];
+      struct contender *c = &cs[order[k]];
+      if (gap_ms > 0)
+        usleep(gap_ms * 1000);
       one_lifecycle(it < 0 ? NULL : out, it, c, bundle, rundir);
     }
     if (it >= 0 && ((it + 1) % (iters >= 100 ? 25 : 5) == 0 || iters < 10))

@@ -141,6 +141,8 @@ def parse_perf_trace(path, cid):
             if not m:
                 continue
             dur, call, args = float(m.group(1)), m.group(3), m.group(4)
+            if dur > 1e6:  # perf trace's wrapped negative durations
+                continue
             p = re.search(r"<([^>]*)>", args)
             target = p.group(1) if p else ""
             target = target.replace(cid, "<id>")
@@ -334,8 +336,9 @@ def render_lifecycle(res, w, targets):
     have = c is not None
 
     def both(other, other_run):
-        return (f"{fmt_ratio(ratio(c, med(lc, other)))} (4-step); "
-                f"{fmt_ratio(ratio(med(lc, 'cinch-run'), med(lc, other_run)))} (run)")
+        r1, r2 = ratio(c, med(lc, other)), ratio(med(lc, "cinch-run"), med(lc, other_run))
+        return (f"{'–' if r1 is None else f'{r1:.3f}x'} (4-step); "
+                f"{'–' if r2 is None else f'{r2:.3f}x'} (run)")
     targets.append(("cinch lifecycle <= 0.6x crun (judged on the 4-step medians)",
                     both("crun", "crun-run"),
                     None if not have or med(lc, "crun") is None else c <= T_CRUN * med(lc, "crun")))
@@ -682,8 +685,11 @@ METHOD = """## Method
   `subprocess` adds ~1 ms of fork/exec and GC jitter per command. The driver is a child
   subreaper, so the container's init is re-parented to it after `create` and `wait` is a
   real `waitpid`; `ru_maxrss` and CPU time come from `wait4` of each runtime invocation.
-- Interleaving: every iteration runs each contender once, starting from a different one, so
-  load from other processes falls on all of them alike. Medians and p90 are nearest-rank.
+- Interleaving: every iteration runs each contender once, in a fresh random order, with 50 ms
+  between contenders, so load from other processes falls on all of them alike. Not a fixed
+  rotation: a cgroup attach waits for an RCU grace period unless another attach happened
+  just before, so a fixed neighbour would hand one runtime free grace periods (an earlier
+  version of this harness had that bias). Medians and p90 are nearest-rank.
 - Syscall counts use `strace -f -c`; time per syscall `strace -f -w -c` (wall clock, so
   blocking waits show up).
 - Nothing is left behind: containers are force-deleted, leftover `cbench-*` cgroups are
