@@ -237,7 +237,8 @@ def render(res):
           f"other than the harness used {other:.2f} of {m.get('cores')} CPUs on average (load "
           f"average {load['loadavg_start'][0]:.2f} at start, {load['loadavg_end'][0]:.2f} at end)"
           + (". Other agents were building and testing on the same 2 cores, so absolute times "
-             "are noisy; ratios are what to read." if other > 0.1 else "."))
+             "are noisy; ratios are what to read." if other > 0.3 else
+             "; the machine was nearly idle, though other agents' sessions were open."))
     w("")
     targets = []
     render_lifecycle(res, w, targets)
