@@ -171,6 +171,27 @@ int jr_array(json_object *v, const char *path, size_t *n, cn_error_t *err)
   return 0;
 }
 
+int jm_array(json_object *obj, const char *path, const char *key, size_t size, void **items,
+             size_t *n, jr_item_fn *fn, cn_error_t *err)
+{
+  char ap[JP_MAX], ep[JP_MAX];
+  json_object *v = jr_get(obj, key);
+  size_t len = 0;
+  if (v == NULL)
+    return 0;
+  jp_key(ap, path, key);
+  if (jr_array(v, ap, &len, err) < 0)
+    return -1;
+  char *arr = xcalloc(len, size);
+  *items = arr;
+  for (size_t i = 0; i < len; i++) {
+    *n = i + 1;
+    if (fn(json_object_array_get_idx(v, i), jp_idx(ep, ap, i), arr + i * size, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 int jr_string(json_object *v, const char *path, char **out, cn_error_t *err)
 {
   if (!json_object_is_type(v, json_type_string))

@@ -44,6 +44,13 @@ json_object *jr_get(json_object *obj, const char *key);
 /* Readers of one value (v is not NULL). */
 int jr_object(json_object *v, const char *path, cn_error_t *err);
 int jr_array(json_object *v, const char *path, size_t *n, cn_error_t *err);
+/* obj[key] as an array of SIZE-byte items parsed by FN, each into its zeroed
+   slot under its own JSON path ("...key[i]").  Absent: *items stays NULL and
+   *n 0.  *n counts a slot before FN fills it, so spec_free frees a partial
+   array whole. */
+typedef int jr_item_fn(json_object *item, const char *path, void *out, cn_error_t *err);
+int jm_array(json_object *obj, const char *path, const char *key, size_t size, void **items,
+             size_t *n, jr_item_fn *fn, cn_error_t *err);
 int jr_string(json_object *v, const char *path, char **out, cn_error_t *err);
 int jr_bool(json_object *v, const char *path, bool *out, cn_error_t *err);
 int jr_int64(json_object *v, const char *path, int64_t *out, cn_error_t *err);

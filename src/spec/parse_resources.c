@@ -69,25 +69,9 @@ static int parse_device_rule(json_object *o, const char *ep, struct spec_device_
   return 0;
 }
 
-static int parse_devices(json_object *ro, const char *path, struct spec_resources *r,
-                         cn_error_t *err)
+static int parse_device_item(json_object *o, const char *ep, void *out, cn_error_t *err)
 {
-  char dp[JP_MAX], ep[JP_MAX];
-  json_object *v = jr_get(ro, "devices");
-  size_t n = 0;
-  if (v == NULL)
-    return 0;
-  jp_key(dp, path, "devices");
-  if (jr_array(v, dp, &n, err) < 0)
-    return -1;
-  r->devices = xcalloc(n, sizeof *r->devices);
-  for (size_t i = 0; i < n; i++) {
-    if (parse_device_rule(json_object_array_get_idx(v, i), jp_idx(ep, dp, i), &r->devices[i], err)
-        < 0)
-      return -1;
-    r->n_devices = i + 1;
-  }
-  return 0;
+  return parse_device_rule(o, ep, out, err);
 }
 
 static int parse_memory(json_object *ro, const char *path, struct spec_resources *r,
@@ -181,53 +165,30 @@ static int parse_device_major_minor(json_object *o, const char *ep, int64_t *maj
   return 0;
 }
 
-static int parse_weight_devices(json_object *bo, const char *bp, struct spec_block_io *b,
-                                cn_error_t *err)
+static int parse_weight_device(json_object *o, const char *ep, void *out, cn_error_t *err)
 {
-  char wp[JP_MAX], ep[JP_MAX];
-  json_object *v = jr_get(bo, "weightDevice");
-  size_t n = 0;
-  if (v == NULL)
-    return 0;
-  jp_key(wp, bp, "weightDevice");
-  if (jr_array(v, wp, &n, err) < 0)
-    return -1;
-  b->weight_device = xcalloc(n, sizeof *b->weight_device);
-  for (size_t i = 0; i < n; i++) {
-    json_object *o = json_object_array_get_idx(v, i);
-    struct spec_weight_device *w = &b->weight_device[i];
-    jp_idx(ep, wp, i);
-    if (parse_device_major_minor(o, ep, &w->major, &w->minor, err) < 0
-        || jm_uint16(o, ep, "weight", &w->weight, &w->has_weight, err) < 0
-        || jm_uint16(o, ep, "leafWeight", &w->leaf_weight, &w->has_leaf_weight, err) < 0)
-      return -1;
-    b->n_weight_device = i + 1;
-  }
-  return 0;
+  struct spec_weight_device *w = out;
+  return parse_device_major_minor(o, ep, &w->major, &w->minor, err) < 0
+                 || jm_uint16(o, ep, "weight", &w->weight, &w->has_weight, err) < 0
+                 || jm_uint16(o, ep, "leafWeight", &w->leaf_weight, &w->has_leaf_weight, err) < 0
+             ? -1
+             : 0;
+}
+
+static int parse_throttle_device(json_object *o, const char *ep, void *out, cn_error_t *err)
+{
+  struct spec_throttle_device *t = out;
+  return parse_device_major_minor(o, ep, &t->major, &t->minor, err) < 0
+                 || jm_require(o, ep, "rate", err) < 0
+                 || jm_uint64(o, ep, "rate", &t->rate, NULL, err) < 0
+             ? -1
+             : 0;
 }
 
 static int parse_throttle(json_object *bo, const char *bp, const char *key,
                           struct spec_throttle_list *l, cn_error_t *err)
 {
-  char tp[JP_MAX], ep[JP_MAX];
-  json_object *v = jr_get(bo, key);
-  size_t n = 0;
-  if (v == NULL)
-    return 0;
-  jp_key(tp, bp, key);
-  if (jr_array(v, tp, &n, err) < 0)
-    return -1;
-  l->v = xcalloc(n, sizeof *l->v);
-  for (size_t i = 0; i < n; i++) {
-    json_object *o = json_object_array_get_idx(v, i);
-    struct spec_throttle_device *t = &l->v[i];
-    jp_idx(ep, tp, i);
-    if (parse_device_major_minor(o, ep, &t->major, &t->minor, err) < 0
-        || jm_require(o, ep, "rate", err) < 0 || jm_uint64(o, ep, "rate", &t->rate, NULL, err) < 0)
-      return -1;
-    l->n = i + 1;
-  }
-  return 0;
+  return jm_array(bo, bp, key, sizeof *l->v, (void **)&l->v, &l->n, parse_throttle_device, err);
 }
 
 static int parse_block_io(json_object *ro, const char *path, struct spec_resources *r,
@@ -241,7 +202,9 @@ static int parse_block_io(json_object *ro, const char *path, struct spec_resourc
   jp_key(bp, path, "blockIO");
   if (jr_object(o, bp, err) < 0 || jm_uint16(o, bp, "weight", &b->weight, &b->has_weight, err) < 0
       || jm_uint16(o, bp, "leafWeight", &b->leaf_weight, &b->has_leaf_weight, err) < 0
-      || parse_weight_devices(o, bp, b, err) < 0
+      || jm_array(o, bp, "weightDevice", sizeof *b->weight_device, (void **)&b->weight_device,
+                  &b->n_weight_device, parse_weight_device, err)
+             < 0
       || parse_throttle(o, bp, "throttleReadBpsDevice", &b->throttle_read_bps, err) < 0
       || parse_throttle(o, bp, "throttleWriteBpsDevice", &b->throttle_write_bps, err) < 0
       || parse_throttle(o, bp, "throttleReadIOPSDevice", &b->throttle_read_iops, err) < 0
@@ -263,43 +226,39 @@ static bool valid_page_size(const char *s)
          || strcmp(s + digits, "GB") == 0;
 }
 
-static int parse_hugepages(json_object *ro, const char *path, struct spec_resources *r,
-                           cn_error_t *err)
+static int parse_hugepage_limit(json_object *o, const char *ep, void *out, cn_error_t *err)
 {
-  char hp[JP_MAX], ep[JP_MAX], kp[JP_MAX];
-  json_object *v = jr_get(ro, "hugepageLimits");
-  size_t n = 0;
-  if (v == NULL)
-    return 0;
-  jp_key(hp, path, "hugepageLimits");
-  if (jr_array(v, hp, &n, err) < 0)
+  char kp[JP_MAX];
+  struct spec_hugepage_limit *h = out;
+  if (jr_object(o, ep, err) < 0 || jm_require(o, ep, "pageSize", err) < 0
+      || jm_require(o, ep, "limit", err) < 0
+      || jm_string(o, ep, "pageSize", &h->page_size, NULL, err) < 0
+      || jm_uint64(o, ep, "limit", &h->limit, NULL, err) < 0)
     return -1;
-  r->hugepage_limits = xcalloc(n, sizeof *r->hugepage_limits);
-  for (size_t i = 0; i < n; i++) {
-    json_object *o = json_object_array_get_idx(v, i);
-    struct spec_hugepage_limit *h = &r->hugepage_limits[i];
-    r->n_hugepage_limits = i + 1;
-    jp_idx(ep, hp, i);
-    if (jr_object(o, ep, err) < 0 || jm_require(o, ep, "pageSize", err) < 0
-        || jm_require(o, ep, "limit", err) < 0
-        || jm_string(o, ep, "pageSize", &h->page_size, NULL, err) < 0
-        || jm_uint64(o, ep, "limit", &h->limit, NULL, err) < 0)
-      return -1;
-    if (!valid_page_size(h->page_size)) {
-      _cleanup_free_ char *q = jr_quote(h->page_size);
-      return cn_error_set(err, EINVAL, "%s: invalid page size %s (like \"2MB\" or \"1GB\")",
-                          jp_key(kp, ep, "pageSize"), q);
-    }
+  if (!valid_page_size(h->page_size)) {
+    _cleanup_free_ char *q = jr_quote(h->page_size);
+    return cn_error_set(err, EINVAL, "%s: invalid page size %s (like \"2MB\" or \"1GB\")",
+                        jp_key(kp, ep, "pageSize"), q);
   }
   return 0;
+}
+
+static int parse_net_priority(json_object *e, const char *ep, void *out, cn_error_t *err)
+{
+  struct spec_net_priority *p = out;
+  return jr_object(e, ep, err) < 0 || jm_require(e, ep, "name", err) < 0
+                 || jm_require(e, ep, "priority", err) < 0
+                 || jm_string(e, ep, "name", &p->name, NULL, err) < 0
+                 || jm_uint32(e, ep, "priority", &p->priority, NULL, err) < 0
+             ? -1
+             : 0;
 }
 
 static int parse_network(json_object *ro, const char *path, struct spec_resources *r,
                          cn_error_t *err)
 {
-  char np[JP_MAX], pp[JP_MAX], ep[JP_MAX];
+  char np[JP_MAX];
   json_object *o = jr_get(ro, "network");
-  size_t n = 0;
   if (o == NULL)
     return 0;
   jp_key(np, path, "network");
@@ -307,25 +266,8 @@ static int parse_network(json_object *ro, const char *path, struct spec_resource
       || jm_uint32(o, np, "classID", &r->class_id, &r->has_class_id, err) < 0)
     return -1;
   r->has_network = true;
-  json_object *v = jr_get(o, "priorities");
-  if (v == NULL)
-    return 0;
-  jp_key(pp, np, "priorities");
-  if (jr_array(v, pp, &n, err) < 0)
-    return -1;
-  r->net_priorities = xcalloc(n, sizeof *r->net_priorities);
-  for (size_t i = 0; i < n; i++) {
-    json_object *e = json_object_array_get_idx(v, i);
-    struct spec_net_priority *p = &r->net_priorities[i];
-    r->n_net_priorities = i + 1;
-    jp_idx(ep, pp, i);
-    if (jr_object(e, ep, err) < 0 || jm_require(e, ep, "name", err) < 0
-        || jm_require(e, ep, "priority", err) < 0
-        || jm_string(e, ep, "name", &p->name, NULL, err) < 0
-        || jm_uint32(e, ep, "priority", &p->priority, NULL, err) < 0)
-      return -1;
-  }
-  return 0;
+  return jm_array(o, np, "priorities", sizeof *r->net_priorities, (void **)&r->net_priorities,
+                  &r->n_net_priorities, parse_net_priority, err);
 }
 
 static int parse_rdma(json_object *ro, const char *path, struct spec_resources *r, cn_error_t *err)
@@ -356,11 +298,16 @@ static int parse_rdma(json_object *ro, const char *path, struct spec_resources *
 int spec_parse_resources_obj(json_object *ro, const char *path, struct spec_resources *r,
                              cn_error_t *err)
 {
-  if (jr_object(ro, path, err) < 0 || parse_devices(ro, path, r, err) < 0
+  if (jr_object(ro, path, err) < 0
+      || jm_array(ro, path, "devices", sizeof *r->devices, (void **)&r->devices, &r->n_devices,
+                  parse_device_item, err)
+             < 0
       || parse_memory(ro, path, r, err) < 0 || parse_cpu(ro, path, r, err) < 0
       || parse_pids(ro, path, r, err) < 0 || parse_block_io(ro, path, r, err) < 0
-      || parse_hugepages(ro, path, r, err) < 0 || parse_network(ro, path, r, err) < 0
-      || parse_rdma(ro, path, r, err) < 0
+      || jm_array(ro, path, "hugepageLimits", sizeof *r->hugepage_limits,
+                  (void **)&r->hugepage_limits, &r->n_hugepage_limits, parse_hugepage_limit, err)
+             < 0
+      || parse_network(ro, path, r, err) < 0 || parse_rdma(ro, path, r, err) < 0
       || jm_kv(ro, path, "unified", &r->unified, &r->n_unified, err) < 0)
     return -1;
   return 0;
