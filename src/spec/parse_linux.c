@@ -127,23 +127,15 @@ static int parse_device(json_object *o, const char *ep, struct spec_device *d, c
   return 0;
 }
 
+static int parse_device_item(json_object *o, const char *ep, void *out, cn_error_t *err)
+{
+  return parse_device(o, ep, out, err);
+}
+
 static int parse_devices(json_object *lo, const char *path, struct spec_linux *l, cn_error_t *err)
 {
-  char dp[JP_MAX], ep[JP_MAX];
-  json_object *v = jr_get(lo, "devices");
-  size_t n = 0;
-  if (v == NULL)
-    return 0;
-  jp_key(dp, path, "devices");
-  if (jr_array(v, dp, &n, err) < 0)
-    return -1;
-  l->devices = xcalloc(n, sizeof *l->devices);
-  for (size_t i = 0; i < n; i++) {
-    l->n_devices = i + 1;
-    if (parse_device(json_object_array_get_idx(v, i), jp_idx(ep, dp, i), &l->devices[i], err) < 0)
-      return -1;
-  }
-  return 0;
+  return jm_array(lo, path, "devices", sizeof *l->devices, (void **)&l->devices, &l->n_devices,
+                  parse_device_item, err);
 }
 
 static int parse_propagation(json_object *lo, const char *path, struct spec_linux *l,
